@@ -1,0 +1,5 @@
+"""``python -m rotation`` is ``synap-rotation``."""
+
+from rotation.cli import main
+
+main()

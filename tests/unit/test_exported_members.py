@@ -1,0 +1,47 @@
+"""The public surface of each package is what its __all__ says, and it all resolves."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+import rotation
+from rotation import exceptions
+
+
+@pytest.mark.parametrize("module", ["rotation", "rotation.exceptions", "rotation.synap_client"])
+def test_all_names_resolve(module: str) -> None:
+    mod = importlib.import_module(module)
+    for name in mod.__all__:
+        assert hasattr(mod, name), f"{module}.{name}"
+
+
+def test_every_error_is_a_synap_error_with_a_transient_flag() -> None:
+    errors = [getattr(exceptions, n) for n in exceptions.__all__ if n.endswith("Error")]
+    assert len(errors) == 8
+    for cls in errors:
+        assert issubclass(cls, exceptions.SynapError)
+        assert isinstance(cls.transient, bool)
+    transient = {c.__name__ for c in errors if c.transient}
+    assert transient == {
+        "NetworkTimeoutError",
+        "NetworkError",
+        "RateLimitError",
+        "ServiceUnavailableError",
+    }
+    assert set(rotation.__all__) >= {c.__name__ for c in errors}
+
+
+def test_importing_rotation_pulls_no_cli_or_pulumi() -> None:
+    # rich is left out of this check: httpx imports it for its own CLI when it is
+    # installed; the Lambda zip does not ship rich, so there it is never loaded.
+    code = (
+        "import sys, rotation, rotation.synap_client;"
+        "bad = [m for m in ('pulumi', 'typer', 'pulumi_aws') if m in sys.modules];"
+        "print(','.join(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
