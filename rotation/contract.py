@@ -16,6 +16,7 @@ __all__ = [
     "CLIENT_METRICS",
     "CLIENT_NAMESPACE",
     "DEFAULT_GRACE_SECONDS",
+    "DEPLOYERS_SCHEMA",
     "DEPLOYER_KINDS",
     "ENV",
     "INSTANCE_DIMENSION",
@@ -134,4 +135,74 @@ ALARM_DEFAULTS: Final[dict[str, float]] = {
     "rate_limited": 10,
     "zero_results": 50,
     "rotation_overdue_grace_days": 1,  # period + 1 day
+}
+
+# -- deployers -------------------------------------------------------------------------
+#
+# SYNAP_DEPLOYERS is a JSON object: secret name (or ARN, or "*" for the default) -> a list
+# of deployer configs. Identifiers only, never a secret value. Example:
+#
+#   {"synap/prod/api-key": [{"type": "ecs", "cluster": "prod", "services": ["api"],
+#                            "timeout_seconds": 900}],
+#    "*": [{"type": "none", "ttl_seconds": 300}]}
+
+DEPLOYERS_SCHEMA: Final[dict[str, object]] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "additionalProperties": {
+        "type": "array",
+        "items": {
+            "oneOf": [
+                {
+                    "type": "object",
+                    "properties": {
+                        "type": {"const": "none"},
+                        "ttl_seconds": {"type": "integer", "minimum": 0, "maximum": 3600},
+                    },
+                    "required": ["type"],
+                    "additionalProperties": False,
+                },
+                {
+                    "type": "object",
+                    "properties": {
+                        "type": {"const": "ecs"},
+                        "cluster": {"type": "string", "minLength": 1},
+                        "services": {
+                            "type": "array",
+                            "items": {"type": "string", "minLength": 1},
+                            "minItems": 1,
+                        },
+                        "timeout_seconds": {"type": "integer", "minimum": 30, "maximum": 3600},
+                    },
+                    "required": ["type", "cluster", "services"],
+                    "additionalProperties": False,
+                },
+                {
+                    "type": "object",
+                    "properties": {
+                        "type": {"const": "lambda"},
+                        "functions": {
+                            "type": "array",
+                            "items": {"type": "string", "minLength": 1},
+                            "minItems": 1,
+                        },
+                    },
+                    "required": ["type", "functions"],
+                    "additionalProperties": False,
+                },
+                {
+                    "type": "object",
+                    "properties": {
+                        "type": {"const": "http"},
+                        "url": {"type": "string", "pattern": "^https?://"},
+                        # the HMAC signing key is itself a secret: referenced by id, never inline
+                        "signing_secret_id": {"type": "string", "minLength": 1},
+                        "timeout_seconds": {"type": "integer", "minimum": 1, "maximum": 60},
+                    },
+                    "required": ["type", "url", "signing_secret_id"],
+                    "additionalProperties": False,
+                },
+            ]
+        },
+    },
 }
