@@ -20,6 +20,8 @@ __all__ = [
     "DEPLOYER_KINDS",
     "ENV",
     "INSTANCE_DIMENSION",
+    "INSTANCE_TAG",
+    "KIND_TAG",
     "KEY_LABEL_PREFIX",
     "LATENCY_ALARMS",
     "LATENCY_DIMENSIONS",
@@ -28,6 +30,7 @@ __all__ = [
     "ROTATION_METRICS",
     "ROTATION_NAMESPACE",
     "SECRET_FIELDS",
+    "SECRET_KINDS",
     "TIER_DAYS",
     "EnvNames",
     "LatencyAlarm",
@@ -47,6 +50,10 @@ class EnvNames:
     revoke_target_arn: str = "SYNAP_REVOKE_TARGET_ARN"
     scheduler_role_arn: str = "SYNAP_SCHEDULER_ROLE_ARN"
     schedule_group: str = "SYNAP_SCHEDULE_GROUP"
+    # Optional tuning of the rotation engine (added by the rotation engine, issue 4).
+    quiet_seconds: str = "SYNAP_QUIET_SECONDS"
+    usage_window_seconds: str = "SYNAP_USAGE_WINDOW_SECONDS"
+    instance_id: str = "SYNAP_INSTANCE_ID"
 
 
 ENV: Final = EnvNames()
@@ -82,6 +89,11 @@ def rotation_days(tier: str | int) -> int:
 SECRET_FIELDS: Final = ("api_key", "key_id", "instance_id", "label", "created_at")
 #: Labels of keys this tool creates start with this; the sweep revokes only those.
 KEY_LABEL_PREFIX: Final = "keyops-"
+#: Secret tags read by the rotation engine: which kind of secret (strategy) it holds, and
+#: the Synap instance an empty secret's first key is made for (bootstrap).
+KIND_TAG: Final = "synap:kind"
+INSTANCE_TAG: Final = "synap:instance"
+SECRET_KINDS: Final = ("api-key", "webhook-secret")
 
 DEPLOYER_KINDS: Final = ("none", "ecs", "lambda", "http")
 
