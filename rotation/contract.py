@@ -29,6 +29,7 @@ __all__ = [
     "MIN_GRACE_SECONDS",
     "ROTATION_METRICS",
     "ROTATION_NAMESPACE",
+    "SECRET_DIMENSION",
     "SECRET_FIELDS",
     "SECRET_KINDS",
     "TIER_DAYS",
@@ -113,6 +114,9 @@ INSTANCE_DIMENSION: Final = "Instance"
 LATENCY_DIMENSIONS: Final = ("Instance", "Operation", "Mode")
 
 ROTATION_NAMESPACE: Final = "Synap/Rotation"
+#: Dimension of every rotation metric; its value is the secret's *name* (not its ARN), which
+#: is what the infra alarms filter on (DaysSinceLastRotation, RevokeFailed, ...).
+SECRET_DIMENSION: Final = "SecretId"
 #: Metrics the rotation engine emits (dimension "SecretId" / "Instance").
 ROTATION_METRICS: Final[dict[str, str]] = {
     "RotationSucceeded": "Count",
