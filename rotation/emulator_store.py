@@ -110,7 +110,7 @@ class EmulatorStore:
             return row is not None
 
     def add_instance(self, instance_id: str | None = None) -> str:
-        instance_id = instance_id or "inst_" + secrets.token_hex(6)
+        instance_id = instance_id or "inst_" + secrets.token_hex(8)  # Synap: inst_<hex16>
         with self._lock:
             self._db.execute(
                 "INSERT OR IGNORE INTO instances VALUES (?, ?)", (instance_id, self.now())
