@@ -19,6 +19,7 @@ Routes (admin routes need ``Authorization: Bearer <admin key>``):
     POST   /_emulator/clock {"advance_seconds"}     move the emulator's clock
     GET    /_emulator/stats                         requests and faults per operation
     GET    /_emulator/health                        readiness, no auth
+    ... plus memories.create, context.fetch and webhook config: rotation/emulator_memory.py
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from rotation.emulator_faults import Fault, FaultError, FaultTable, parse_fault
+from rotation.emulator_memory import MemoryHttpError, MemoryRoutes, MemoryState, memory_routes
 from rotation.emulator_store import EmulatorStore
 
 __all__ = ["EmulatorServer", "SeedInfo"]
@@ -96,11 +98,15 @@ _ROUTES = [
     _Route("POST", re.compile(r"^/_emulator/clock$"), "_admin", "_advance_clock", True),
     _Route("GET", re.compile(r"^/_emulator/stats$"), "_admin", "_stats", True),
     _Route("GET", re.compile(r"^/_emulator/health$"), "_health", "_health", False),
+    *(_Route(*route) for route in memory_routes(_ID)),
 ]
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(MemoryRoutes, BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; without TCP_NODELAY, Nagle plus delayed ACKs
+    # stall every keep-alive response by ~40 ms.
+    disable_nagle_algorithm = True
     server: _Server
 
     # http.server logs every request to stderr; the emulator keeps quiet.
@@ -139,7 +145,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._apply_fault(fault)
                 return
             self._send(status, payload)
-        except _HttpError as err:
+        except (_HttpError, MemoryHttpError) as err:
             self._send(err.status, {"error": err.message, "code": err.code, "details": err.details})
         except (BrokenPipeError, ConnectionResetError):
             return
@@ -320,6 +326,7 @@ class EmulatorServer:
     ) -> None:
         self.store = EmulatorStore(state, clock=clock)
         self.faults = FaultTable()
+        self.memory = MemoryState()
         self.stopping = threading.Event()
         self.requests: dict[str, int] = {}
         self._count_lock = threading.Lock()

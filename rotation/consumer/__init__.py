@@ -1,0 +1,68 @@
+"""Consumer side of synap-keyops: what an application uses to call Synap safely.
+
+- :class:`KeyProvider`: the API key from Secrets Manager, cached (5 min, jittered),
+  refreshed once on a 401 so a rotation or an early revoke costs no failed call.
+- :class:`WebhookVerifier`: ``X-Synap-Signature`` checks that accept the previous
+  signing secret during a rotation's grace.
+- :class:`EmfMetrics` and :class:`SynapCallGuard`: the ``Synap/Client`` metrics the
+  alarms in ``infra/`` watch, and graceful degradation on transient failures.
+- :class:`SynapMemoryClient`: ``memories.create`` / ``context.fetch`` over HTTP.
+
+Importing this package pulls in neither pulumi nor typer nor rich, nor boto3 until a
+Secrets Manager client is first needed.
+"""
+
+from rotation.consumer.exceptions import (
+    ConsumerError,
+    InvalidSignatureError,
+    MalformedSignatureError,
+    MissingSignatureError,
+    SecretAccessDeniedError,
+    SecretFormatError,
+    SecretLoadError,
+    SecretNotFoundError,
+    SecretUnavailableError,
+    StaleSignatureError,
+    WebhookVerificationError,
+)
+from rotation.consumer.memory_client import SynapMemoryClient
+from rotation.consumer.metrics import CallOutcome, EmfMetrics, emf_record
+from rotation.consumer.provider import KeyProvider, SynapKey
+from rotation.consumer.secrets import SecretsManagerReader, SecretVersion
+from rotation.consumer.webhook import (
+    SIGNATURE_HEADER,
+    SigningSecrets,
+    WebhookVerifier,
+    sign,
+    verify_signature,
+)
+from rotation.consumer.wrapper import SynapCallGuard, classify
+
+__all__ = [
+    "SIGNATURE_HEADER",
+    "CallOutcome",
+    "ConsumerError",
+    "EmfMetrics",
+    "InvalidSignatureError",
+    "KeyProvider",
+    "MalformedSignatureError",
+    "MissingSignatureError",
+    "SecretAccessDeniedError",
+    "SecretFormatError",
+    "SecretLoadError",
+    "SecretNotFoundError",
+    "SecretUnavailableError",
+    "SecretVersion",
+    "SecretsManagerReader",
+    "SigningSecrets",
+    "StaleSignatureError",
+    "SynapCallGuard",
+    "SynapKey",
+    "SynapMemoryClient",
+    "WebhookVerificationError",
+    "WebhookVerifier",
+    "classify",
+    "emf_record",
+    "sign",
+    "verify_signature",
+]

@@ -1,0 +1,311 @@
+"""Memory and webhook endpoints of the Synap emulator, for the consumer tests and the demo.
+
+Mixed into the emulator's request handler (``rotation/emulator.py``); the state lives
+in :class:`MemoryState`, in memory only (memories and webhook configs do not survive a
+restart, unlike keys). Routes:
+
+    POST   /v1/instances/{id}/memories        memories.create (Bearer API key)       -> 201
+    POST   /v1/instances/{id}/context/fetch   context.fetch {"query","mode"}         -> 200
+    PUT    /v1/instances/{id}/webhook         webhook config {"url","signing_secret"} (admin)
+    GET    /v1/instances/{id}/webhook         webhook config without the secret      (admin)
+    POST   /_emulator/webhooks/deliver        sign an event and POST it to the configured URL
+    POST   /_emulator/latency                 {"op","mode","ms"}: hold matching calls that long
+    DELETE /_emulator/latency                 clear injected latency
+
+Errors are injected with the emulator's fault table (ops ``memories_create``,
+``context_fetch``, ``webhook_config``). Webhook URLs must be loopback: the emulator
+never calls out of the machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
+
+import httpx
+
+if TYPE_CHECKING:
+    from rotation.emulator_store import EmulatorStore
+
+__all__ = [
+    "MEMORY_MODES",
+    "MemoryHttpError",
+    "MemoryRoutes",
+    "MemoryState",
+    "memory_routes",
+]
+
+MEMORY_MODES = ("fast", "accurate")
+SIGNATURE_HEADER = "X-Synap-Signature"
+_LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+_WORD = re.compile(r"[a-z0-9]{2,}")
+
+
+class MemoryHttpError(Exception):
+    """An error answer in Synap's ``{"error", "code", "details"}`` shape."""
+
+    def __init__(self, status: int, message: str, code: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+        self.details = details
+
+
+def memory_routes(id_pattern: str) -> list[tuple[str, re.Pattern[str], str, str, bool]]:
+    """``(method, path pattern, fault op, handler method, admin?)`` for the emulator's table."""
+    inst = rf"/v1/instances/{id_pattern}"
+    return [
+        ("POST", re.compile(rf"^{inst}/memories$"), "memories_create", "_memories_create", False),
+        ("POST", re.compile(rf"^{inst}/context/fetch$"), "context_fetch", "_context_fetch", False),
+        ("PUT", re.compile(rf"^{inst}/webhook$"), "webhook_config", "_put_webhook", True),
+        ("GET", re.compile(rf"^{inst}/webhook$"), "webhook_config", "_get_webhook", True),
+        ("POST", re.compile(r"^/_emulator/webhooks/deliver$"), "_admin", "_deliver_webhook", True),
+        ("POST", re.compile(r"^/_emulator/latency$"), "_admin", "_set_latency", True),
+        ("DELETE", re.compile(r"^/_emulator/latency$"), "_admin", "_clear_latency", True),
+    ]
+
+
+@dataclass(frozen=True)
+class Memory:
+    memory_id: str
+    user_id: str | None
+    content: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    url: str
+    signing_secret: str = field(repr=False)
+    updated_at: str
+
+    def public(self) -> dict[str, Any]:
+        digest = hashlib.sha256(self.signing_secret.encode()).hexdigest()[:16]
+        return {"url": self.url, "secret_fingerprint": digest, "updated_at": self.updated_at}
+
+
+def _words(text: str) -> set[str]:
+    return set(_WORD.findall(text.lower()))
+
+
+class MemoryState:
+    """Memories, webhook configs and injected latency; thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._memories: dict[str, list[Memory]] = {}
+        self._webhooks: dict[str, WebhookConfig] = {}
+        self._latency: dict[tuple[str, str], float] = {}
+
+    def add(self, instance_id: str, content: str, user_id: str | None, now: str) -> Memory:
+        memory = Memory("mem_" + secrets.token_hex(8), user_id, content, now)
+        with self._lock:
+            self._memories.setdefault(instance_id, []).append(memory)
+        return memory
+
+    def search(
+        self, instance_id: str, query: str, mode: str, user_id: str | None, limit: int
+    ) -> list[dict[str, Any]]:
+        """Word-overlap scoring; ``accurate`` also matches words sharing a 4-letter stem."""
+        wanted = _words(query)
+        with self._lock:
+            candidates = list(self._memories.get(instance_id, []))
+        scored = []
+        for memory in candidates:
+            if user_id is not None and memory.user_id != user_id:
+                continue
+            have = _words(memory.content)
+            hits = len(wanted & have)
+            if mode == "accurate":
+                stems = {w[:4] for w in have if len(w) >= 4}
+                hits += sum(1 for w in wanted - have if len(w) >= 4 and w[:4] in stems)
+            if hits and wanted:
+                scored.append((hits / len(wanted), memory))
+        scored.sort(key=lambda pair: -pair[0])
+        return [
+            {"memory_id": m.memory_id, "content": m.content, "score": round(s, 3)}
+            for s, m in scored[:limit]
+        ]
+
+    def set_webhook(self, instance_id: str, config: WebhookConfig) -> None:
+        with self._lock:
+            self._webhooks[instance_id] = config
+
+    def webhook(self, instance_id: str) -> WebhookConfig | None:
+        with self._lock:
+            return self._webhooks.get(instance_id)
+
+    def set_latency(self, op: str, mode: str, ms: float) -> None:
+        with self._lock:
+            self._latency[(op, mode)] = ms
+
+    def clear_latency(self) -> None:
+        with self._lock:
+            self._latency.clear()
+
+    def latency_seconds(self, op: str, mode: str) -> float:
+        with self._lock:
+            ms = self._latency.get((op, mode), self._latency.get((op, "*"), 0.0))
+        return ms / 1000.0
+
+
+class _Emulator(Protocol):
+    @property
+    def store(self) -> EmulatorStore: ...
+    @property
+    def memory(self) -> MemoryState: ...
+    @property
+    def stopping(self) -> threading.Event: ...
+
+
+class _HasEmulator(Protocol):
+    @property
+    def emulator(self) -> _Emulator: ...
+
+
+def _body(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise MemoryHttpError(400, "body must be a JSON object", "invalid_body")
+    return body
+
+
+def _mode(body: dict[str, Any]) -> str:
+    mode = body.get("mode", "fast")
+    if mode not in MEMORY_MODES:
+        raise MemoryHttpError(400, "mode must be 'fast' or 'accurate'", "invalid_mode")
+    return str(mode)
+
+
+def _user(body: dict[str, Any]) -> str | None:
+    user = body.get("user_id")
+    if user is not None and not isinstance(user, str):
+        raise MemoryHttpError(400, "user_id must be a string", "invalid_user_id")
+    return user
+
+
+class MemoryRoutes:
+    """Handler methods for :func:`memory_routes`, mixed into the emulator's handler."""
+
+    if TYPE_CHECKING:
+        server: _HasEmulator
+
+        def _bearer(self) -> str: ...
+        def _require_instance(self, instance_id: str) -> None: ...
+
+    def _authenticate(self, instance_id: str) -> None:
+        self._require_instance(instance_id)
+        if not self.server.emulator.store.authenticate(instance_id, self._bearer()):
+            raise MemoryHttpError(401, "invalid or revoked API key", "unauthenticated")
+
+    def _hold(self, op: str, mode: str) -> None:
+        delay = self.server.emulator.memory.latency_seconds(op, mode)
+        if delay > 0:
+            # Interruptible: stopping the emulator releases every held request at once.
+            self.server.emulator.stopping.wait(delay)
+
+    def _memories_create(self, groups: tuple[str, ...], body: Any) -> tuple[int, Any]:
+        (instance_id,) = groups
+        self._authenticate(instance_id)
+        data = _body(body)
+        content = data.get("content")
+        if not isinstance(content, str) or not 1 <= len(content) <= 16_000:
+            raise MemoryHttpError(400, "content must be 1..16000 characters", "invalid_content")
+        mode = _mode(data)
+        self._hold("memories_create", mode)
+        emu = self.server.emulator
+        memory = emu.memory.add(instance_id, content, _user(data), emu.store.now())
+        return 201, {"memory_id": memory.memory_id, "created_at": memory.created_at, "mode": mode}
+
+    def _context_fetch(self, groups: tuple[str, ...], body: Any) -> tuple[int, Any]:
+        (instance_id,) = groups
+        self._authenticate(instance_id)
+        data = _body(body)
+        query = data.get("query")
+        if not isinstance(query, str) or not query.strip():
+            raise MemoryHttpError(400, "query must be a non-empty string", "invalid_query")
+        limit = data.get("max_results", 10)
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 100:
+            raise MemoryHttpError(400, "max_results must be 1..100", "invalid_max_results")
+        mode = _mode(data)
+        self._hold("context_fetch", mode)
+        items = self.server.emulator.memory.search(instance_id, query, mode, _user(data), limit)
+        return 200, {"items": items, "mode": mode}
+
+    def _put_webhook(self, groups: tuple[str, ...], body: Any) -> tuple[int, Any]:
+        (instance_id,) = groups
+        self._require_instance(instance_id)
+        data = _body(body)
+        url, secret = data.get("url"), data.get("signing_secret")
+        parts = urlsplit(url) if isinstance(url, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or parts.hostname is None:
+            raise MemoryHttpError(400, "url must be an http(s) URL", "invalid_url")
+        if parts.hostname not in _LOOPBACK:
+            raise MemoryHttpError(400, "the emulator only delivers to loopback", "invalid_url")
+        if not isinstance(secret, str) or len(secret) < 16:
+            raise MemoryHttpError(400, "signing_secret must be >= 16 chars", "invalid_secret")
+        config = WebhookConfig(str(url), secret, self.server.emulator.store.now())
+        self.server.emulator.memory.set_webhook(instance_id, config)
+        return 200, config.public()
+
+    def _get_webhook(self, groups: tuple[str, ...], _: Any) -> tuple[int, Any]:
+        (instance_id,) = groups
+        self._require_instance(instance_id)
+        config = self.server.emulator.memory.webhook(instance_id)
+        if config is None:
+            raise MemoryHttpError(404, "no webhook configured", "webhook_not_found")
+        return 200, config.public()
+
+    def _deliver_webhook(self, _: tuple[str, ...], body: Any) -> tuple[int, Any]:
+        data = _body(body)
+        instance_id = str(data.get("instance_id", ""))
+        self._require_instance(instance_id)
+        emu = self.server.emulator
+        config = emu.memory.webhook(instance_id)
+        if config is None:
+            raise MemoryHttpError(404, "no webhook configured", "webhook_not_found")
+        event = {
+            "event_id": "evt_" + secrets.token_hex(8),
+            "event_type": str(data.get("event_type", "memory.created")),
+            "timestamp": emu.store.now(),
+            "instance_id": instance_id,
+            "data": data.get("data", {}),
+        }
+        raw = httpx.Request("POST", config.url, json=event).content
+        digest = hmac.new(config.signing_secret.encode(), raw, hashlib.sha256).hexdigest()
+        try:
+            answer = httpx.post(
+                config.url,
+                content=raw,
+                headers={"Content-Type": "application/json", SIGNATURE_HEADER: f"sha256={digest}"},
+                timeout=5.0,
+            )
+        except httpx.HTTPError as exc:
+            return 200, {
+                "event_id": event["event_id"],
+                "status_code": None,
+                "error": type(exc).__name__,
+            }
+        return 200, {"event_id": event["event_id"], "status_code": answer.status_code}
+
+    def _set_latency(self, _: tuple[str, ...], body: Any) -> tuple[int, Any]:
+        data = _body(body)
+        op, mode, ms = data.get("op"), data.get("mode", "*"), data.get("ms")
+        if op not in ("memories_create", "context_fetch"):
+            raise MemoryHttpError(400, "op must be memories_create or context_fetch", "invalid_op")
+        if mode not in (*MEMORY_MODES, "*"):
+            raise MemoryHttpError(400, "mode must be fast, accurate or *", "invalid_mode")
+        if isinstance(ms, bool) or not isinstance(ms, int | float) or not 0 <= ms <= 60_000:
+            raise MemoryHttpError(400, "ms must be a number within 0..60000", "invalid_latency")
+        self.server.emulator.memory.set_latency(op, mode, float(ms))
+        return 201, {"op": op, "mode": mode, "ms": ms}
+
+    def _clear_latency(self, _: tuple[str, ...], __: Any) -> tuple[int, Any]:
+        self.server.emulator.memory.clear_latency()
+        return 204, None

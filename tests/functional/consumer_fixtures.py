@@ -1,0 +1,150 @@
+"""Fixtures and helpers for the consumer-library tests: a moto server, secrets, a rotation driver.
+
+The moto server is ``ThreadedMotoServer`` on 127.0.0.1 (boto3 over the wire). The
+rotation driver below moves stages by hand the way the engine's four steps do; it keeps
+these tests independent of the engine's own driver.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from rotation.synap_client import SynapAdminClient
+
+if TYPE_CHECKING:
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def sm_client(endpoint: str) -> SecretsManagerClient:
+    return boto3.client(
+        "secretsmanager",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+@pytest.fixture
+def sm(moto_endpoint: str) -> SecretsManagerClient:
+    return sm_client(moto_endpoint)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def key_value(api_key: str, key_id: str, instance_id: str, label: str = "seed") -> str:
+    return json.dumps(
+        {
+            "api_key": api_key,
+            "key_id": key_id,
+            "instance_id": instance_id,
+            "label": label,
+            "created_at": datetime.now(UTC).isoformat(),
+        }
+    )
+
+
+def stages(sm: SecretsManagerClient, secret_id: str) -> dict[str, list[str]]:
+    return dict(sm.describe_secret(SecretId=secret_id)["VersionIdsToStages"])
+
+
+def holder(sm: SecretsManagerClient, secret_id: str, stage: str) -> str | None:
+    for version, labels in stages(sm, secret_id).items():
+        if stage in labels:
+            return version
+    return None
+
+
+def promote(sm: SecretsManagerClient, secret_id: str, token: str) -> str:
+    """finishSecret's stage move: AWSCURRENT to ``token`` (AWS makes the old one AWSPREVIOUS)."""
+    old = holder(sm, secret_id, "AWSCURRENT")
+    assert old is not None
+    sm.update_secret_version_stage(
+        SecretId=secret_id,
+        VersionStage="AWSCURRENT",
+        MoveToVersionId=token,
+        RemoveFromVersionId=old,
+    )
+    sm.update_secret_version_stage(
+        SecretId=secret_id, VersionStage="AWSPENDING", RemoveFromVersionId=token
+    )
+    return old
+
+
+@dataclass
+class ManualRotation:
+    """The four rotation steps for an API-key secret, driven by hand (no engine)."""
+
+    sm: SecretsManagerClient
+    synap: SynapAdminClient
+    secret_id: str
+    instance_id: str
+    token: str = field(default_factory=lambda: str(uuid.uuid4()))
+    new_key_id: str = ""
+    old_key_id: str = ""
+
+    def create(self) -> None:
+        current = json.loads(
+            self.sm.get_secret_value(SecretId=self.secret_id, VersionStage="AWSCURRENT")[
+                "SecretString"
+            ]
+        )
+        self.old_key_id = current["key_id"]
+        created = self.synap.create_key(self.instance_id, label=f"keyops-{self.token}")
+        self.new_key_id = created.key_id
+        self.sm.put_secret_value(
+            SecretId=self.secret_id,
+            ClientRequestToken=self.token,
+            SecretString=key_value(
+                created.api_key, created.key_id, self.instance_id, created.label
+            ),
+            VersionStages=["AWSPENDING"],
+        )
+
+    def test(self) -> None:
+        pending = self.sm.get_secret_value(SecretId=self.secret_id, VersionStage="AWSPENDING")
+        api_key = json.loads(pending["SecretString"])["api_key"]
+        assert self.synap.verify_key(self.instance_id, api_key)
+
+    def finish(self) -> None:
+        promote(self.sm, self.secret_id, self.token)
+
+    def revoke_old(self) -> None:
+        self.synap.revoke_key(self.instance_id, self.old_key_id)
+
+
+class FakeClock:
+    """A settable clock shared by the code under test (monotonic and wall alike)."""
+
+    def __init__(self, start: float = 1_000_000.0) -> None:
+        self.now = start
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self._lock:
+            return self.now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self.now += seconds
