@@ -21,8 +21,8 @@ __all__ = [
     "ENV",
     "INSTANCE_DIMENSION",
     "INSTANCE_TAG",
-    "KIND_TAG",
     "KEY_LABEL_PREFIX",
+    "KIND_TAG",
     "LATENCY_ALARMS",
     "LATENCY_DIMENSIONS",
     "MAX_ROTATION_DAYS",
@@ -116,7 +116,7 @@ LATENCY_DIMENSIONS: Final = ("Instance", "Operation", "Mode")
 ROTATION_NAMESPACE: Final = "Synap/Rotation"
 #: Dimension of every rotation metric; its value is the secret's *name* (not its ARN), which
 #: is what the infra alarms filter on (DaysSinceLastRotation, RevokeFailed, ...).
-SECRET_DIMENSION: Final = "SecretId"
+SECRET_DIMENSION: Final = "SecretId"  # noqa: S105 (a dimension name)
 #: Metrics the rotation engine emits (dimension "SecretId" / "Instance").
 ROTATION_METRICS: Final[dict[str, str]] = {
     "RotationSucceeded": "Count",

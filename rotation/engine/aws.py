@@ -1,0 +1,366 @@
+"""boto3 adapters: Secrets Manager, EventBridge Scheduler and CloudWatch metrics.
+
+Clients are built lazily from one boto3 session, so importing this module costs no
+client and the Lambda pays only for what an action uses. Endpoints come from boto3's
+own ``AWS_ENDPOINT_URL``, so the same code talks to AWS and to a moto server.
+``ClientError`` and botocore transport errors are translated here into
+:class:`~rotation.engine.exceptions.AwsError` (``raise ... from exc``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from rotation.contract import ROTATION_METRICS, ROTATION_NAMESPACE, SECRET_DIMENSION
+from rotation.engine.exceptions import AwsError
+
+__all__ = [
+    "AwsClients",
+    "Metrics",
+    "Scheduler",
+    "SecretMeta",
+    "SecretsStore",
+    "aws_errors",
+]
+
+log = logging.getLogger("rotation.engine")
+
+#: Error codes AWS documents as retryable; everything else is permanent.
+_TRANSIENT_CODES = {
+    "Throttling",
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "InternalServiceError",
+    "InternalFailure",
+    "InternalServerException",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+}
+
+
+@contextmanager
+def aws_errors(what: str) -> Iterator[None]:
+    """Translate botocore failures raised inside the block into AwsError."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        yield
+    except ClientError as exc:
+        err = exc.response.get("Error", {})
+        code = str(err.get("Code", "Unknown"))
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        request_id = exc.response.get("ResponseMetadata", {}).get("RequestId")
+        transient = code in _TRANSIENT_CODES or (isinstance(status, int) and status >= 500)
+        raise AwsError(
+            f"{what} failed: {code}",
+            transient=transient,
+            code=code,
+            status_code=status if isinstance(status, int) else None,
+            correlation_id=request_id or None,
+        ) from exc
+    except BotoCoreError as exc:
+        raise AwsError(f"{what} failed: {type(exc).__name__}", transient=True) from exc
+
+
+@dataclass
+class AwsClients:
+    """Lazily built boto3 clients sharing one session and a call counter."""
+
+    session: Any = None
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    max_attempts: int = 3
+    #: Hooks ``(service, operation)`` run before every API call (counting, fault tests).
+    before_call: list[Callable[[str, str], None]] = field(default_factory=list)
+    calls: dict[str, int] = field(default_factory=dict)
+    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            import boto3
+            from botocore.config import Config
+
+            if self.session is None:
+                self.session = boto3.session.Session()
+            config = Config(
+                connect_timeout=self.connect_timeout,
+                read_timeout=self.read_timeout,
+                retries={"mode": "standard", "max_attempts": self.max_attempts},
+            )
+            made = self.session.client(service, config=config)
+            made.meta.events.register("before-call.*.*", self._on_call)
+            self._clients[service] = made
+        return self._clients[service]
+
+    def _on_call(self, model: Any, **_: Any) -> None:
+        name = f"{model.service_model.service_name}.{model.name}"
+        self.calls[name] = self.calls.get(name, 0) + 1
+        for hook in self.before_call:
+            hook(model.service_model.service_name, model.name)
+
+
+@dataclass(frozen=True)
+class SecretMeta:
+    """What DescribeSecret tells about a secret (no value)."""
+
+    arn: str
+    name: str
+    rotation_enabled: bool
+    versions: dict[str, list[str]]
+    tags: dict[str, str]
+    last_rotated: datetime | None
+    next_rotation: datetime | None
+    rotation_days: int | None
+
+
+class SecretsStore:
+    """Secrets Manager operations the engine needs, errors translated."""
+
+    def __init__(self, clients: AwsClients) -> None:
+        self._clients = clients
+
+    @property
+    def _sm(self) -> Any:
+        return self._clients.client("secretsmanager")
+
+    def describe(self, secret_id: str) -> SecretMeta:
+        with aws_errors(f"DescribeSecret {secret_id}"):
+            data = self._sm.describe_secret(SecretId=secret_id)
+        rules = data.get("RotationRules") or {}
+        return SecretMeta(
+            arn=data["ARN"],
+            name=data["Name"],
+            rotation_enabled=bool(data.get("RotationEnabled")),
+            versions={k: list(v) for k, v in (data.get("VersionIdsToStages") or {}).items()},
+            tags={t["Key"]: t["Value"] for t in data.get("Tags") or []},
+            last_rotated=data.get("LastRotatedDate"),
+            next_rotation=data.get("NextRotationDate"),
+            rotation_days=rules.get("AutomaticallyAfterDays"),
+        )
+
+    def get_value(self, secret_id: str, *, stage: str, version_id: str | None = None) -> str | None:
+        """The SecretString at ``stage`` (and ``version_id``), or None if it has no value.
+
+        The stage is always named: moto can return a stale version after a stage move
+        when only the id is given.
+        """
+        from botocore.exceptions import ClientError
+
+        kwargs: dict[str, str] = {"SecretId": secret_id, "VersionStage": stage}
+        if version_id is not None:
+            kwargs["VersionId"] = version_id
+        with aws_errors(f"GetSecretValue {secret_id} {stage}"):
+            try:
+                data = self._sm.get_secret_value(**kwargs)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                    return None
+                raise
+        value = data.get("SecretString")
+        return str(value) if value is not None else None
+
+    def get_version_value(self, secret_id: str, version_id: str) -> str | None:
+        """A version's value by id alone: for versions that carry no staging label."""
+        from botocore.exceptions import ClientError
+
+        with aws_errors(f"GetSecretValue {secret_id} {version_id}"):
+            try:
+                data = self._sm.get_secret_value(SecretId=secret_id, VersionId=version_id)
+            except ClientError as exc:
+                code = exc.response.get("Error", {}).get("Code")
+                if code in ("ResourceNotFoundException", "InvalidRequestException"):
+                    return None
+                raise
+        value = data.get("SecretString")
+        return str(value) if value is not None else None
+
+    def put_pending(self, secret_id: str, token: str, value: str) -> None:
+        with aws_errors(f"PutSecretValue {secret_id} AWSPENDING"):
+            self._sm.put_secret_value(
+                SecretId=secret_id,
+                ClientRequestToken=token,
+                SecretString=value,
+                VersionStages=["AWSPENDING"],
+            )
+
+    def put_current(self, secret_id: str, token: str, value: str) -> None:
+        with aws_errors(f"PutSecretValue {secret_id} AWSCURRENT"):
+            self._sm.put_secret_value(
+                SecretId=secret_id,
+                ClientRequestToken=token,
+                SecretString=value,
+                VersionStages=["AWSCURRENT"],
+            )
+
+    def move_stage(
+        self, secret_id: str, stage: str, *, to: str | None = None, remove_from: str | None = None
+    ) -> None:
+        kwargs: dict[str, str] = {"SecretId": secret_id, "VersionStage": stage}
+        if to is not None:
+            kwargs["MoveToVersionId"] = to
+        if remove_from is not None:
+            kwargs["RemoveFromVersionId"] = remove_from
+        with aws_errors(f"UpdateSecretVersionStage {secret_id} {stage}"):
+            self._sm.update_secret_version_stage(**kwargs)
+
+    def list_versions(self, secret_id: str) -> list[tuple[str, list[str], float | None]]:
+        """``[(version_id, stages, created epoch)]`` including deprecated (unlabelled) ones."""
+        out: list[tuple[str, list[str], float | None]] = []
+        with aws_errors(f"ListSecretVersionIds {secret_id}"):
+            pages = self._sm.get_paginator("list_secret_version_ids").paginate(
+                SecretId=secret_id, IncludeDeprecated=True
+            )
+            for page in pages:
+                for version in page.get("Versions", []):
+                    created = version.get("CreatedDate")
+                    out.append(
+                        (
+                            version["VersionId"],
+                            list(version.get("VersionStages") or []),
+                            created.timestamp() if created else None,
+                        )
+                    )
+        return out
+
+    def tag(self, secret_id: str, tags: Mapping[str, str]) -> None:
+        with aws_errors(f"TagResource {secret_id}"):
+            self._sm.tag_resource(
+                SecretId=secret_id, Tags=[{"Key": k, "Value": v} for k, v in tags.items()]
+            )
+
+    def untag(self, secret_id: str, keys: list[str]) -> None:
+        with aws_errors(f"UntagResource {secret_id}"):
+            self._sm.untag_resource(SecretId=secret_id, TagKeys=keys)
+
+    def rotate(self, secret_id: str, token: str | None = None) -> str:
+        kwargs: dict[str, str] = {"SecretId": secret_id}
+        if token:
+            kwargs["ClientRequestToken"] = token
+        with aws_errors(f"RotateSecret {secret_id}"):
+            return str(self._sm.rotate_secret(**kwargs).get("VersionId", ""))
+
+    def list_tagged(self, tag_key: str) -> list[str]:
+        """Names of secrets carrying ``tag_key``."""
+        names: list[str] = []
+        with aws_errors("ListSecrets"):
+            pages = self._sm.get_paginator("list_secrets").paginate(
+                Filters=[{"Key": "tag-key", "Values": [tag_key]}]
+            )
+            for page in pages:
+                names.extend(s["Name"] for s in page.get("SecretList", []))
+        return names
+
+
+class Scheduler:
+    """One-time EventBridge Scheduler schedules that invoke the rotation Lambda."""
+
+    def __init__(
+        self, clients: AwsClients, *, group: str, target_arn: str | None, role_arn: str | None
+    ) -> None:
+        self._clients = clients
+        self.group = group
+        self.target_arn = target_arn
+        self.role_arn = role_arn
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.target_arn and self.role_arn)
+
+    def once(self, name: str, at: float, payload: Mapping[str, Any]) -> bool:
+        """Create or move a one-time schedule ``at(...)`` that deletes itself after it runs.
+
+        Returns False when no target is configured (local runs): the sweep covers it.
+        """
+        if not self.enabled:
+            return False
+        from botocore.exceptions import ClientError
+
+        sc = self._clients.client("scheduler")
+        when = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        kwargs: dict[str, Any] = {
+            "Name": name,
+            "GroupName": self.group,
+            "ScheduleExpression": f"at({when})",
+            "ScheduleExpressionTimezone": "UTC",
+            "FlexibleTimeWindow": {"Mode": "OFF"},
+            "ActionAfterCompletion": "DELETE",
+            "Target": {
+                "Arn": self.target_arn,
+                "RoleArn": self.role_arn,
+                "Input": json.dumps(dict(payload), sort_keys=True),
+            },
+        }
+        with aws_errors(f"CreateSchedule {name}"):
+            try:
+                sc.create_schedule(**kwargs)
+            except ClientError as exc:
+                # A retried step finds its own schedule: move it rather than fail.
+                if exc.response.get("Error", {}).get("Code") != "ConflictException":
+                    raise
+                sc.update_schedule(**kwargs)
+        return True
+
+    def cancel(self, name: str) -> bool:
+        """Delete a schedule; False if there was none."""
+        if not self.enabled:
+            return False
+        from botocore.exceptions import ClientError
+
+        with aws_errors(f"DeleteSchedule {name}"):
+            try:
+                self._clients.client("scheduler").delete_schedule(Name=name, GroupName=self.group)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                    return False
+                raise
+        return True
+
+    def pending(self, prefix: str) -> list[str]:
+        """Names of schedules in the group starting with ``prefix``."""
+        if not self.enabled:
+            return []
+        names: list[str] = []
+        with aws_errors("ListSchedules"):
+            pages = self._clients.client("scheduler").get_paginator("list_schedules")
+            for page in pages.paginate(GroupName=self.group, NamePrefix=prefix):
+                names.extend(s["Name"] for s in page.get("Schedules", []))
+        return names
+
+
+class Metrics:
+    """Rotation metrics (namespace and names from the contract). Never raises."""
+
+    def __init__(self, clients: AwsClients, *, enabled: bool = True) -> None:
+        self._clients = clients
+        self.enabled = enabled
+        self.sent: list[tuple[str, str, float]] = []
+
+    def put(self, name: str, secret_id: str, value: float = 1.0) -> None:
+        if name not in ROTATION_METRICS:
+            raise ValueError(f"unknown rotation metric {name!r}")
+        self.sent.append((name, secret_id, value))
+        if not self.enabled:
+            return
+        try:
+            with aws_errors("PutMetricData"):
+                self._clients.client("cloudwatch").put_metric_data(
+                    Namespace=ROTATION_NAMESPACE,
+                    MetricData=[
+                        {
+                            "MetricName": name,
+                            "Dimensions": [{"Name": SECRET_DIMENSION, "Value": secret_id}],
+                            "Value": value,
+                            "Unit": ROTATION_METRICS[name],
+                        }
+                    ],
+                )
+        except AwsError as exc:
+            # A metric is not worth failing a rotation for; the log line still carries it.
+            log.warning("metric %s not sent: %s", name, exc.message)

@@ -1,0 +1,62 @@
+"""Drive a rotation the way Secrets Manager does, in-process or through RotateSecret.
+
+``rotate_in_process`` makes a new token and runs createSecret, setSecret, testSecret
+and finishSecret itself, then the deploy + verify action: the whole engine runs against
+moto and the emulator with no Lambda runtime (moto's ``rotate_secret`` cannot invoke a
+rotation function). moto cannot make a version without a value, which the service does
+before createSecret, so createSecret runs with ``local=True``: a token that is not yet a
+version is accepted, and the "previous rotation isn't complete" check happens there.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from rotation.engine.decide import PENDING, STEPS
+from rotation.engine.engine import Engine
+
+__all__ = ["call_counts", "rotate_in_process", "rotate_remote"]
+
+
+def call_counts(engine: Engine) -> dict[str, int]:
+    """AWS API calls and Synap HTTP requests (attempts) made so far by this engine."""
+    counts = dict(engine.clients.calls)
+    synap = engine._synap
+    if synap is not None:
+        counts.update({f"synap.{op}": n for op, n in synap.calls.items()})
+    return counts
+
+
+def rotate_in_process(engine: Engine, secret_id: str, token: str | None = None) -> dict[str, Any]:
+    """A whole rotation in this process; returns what each step did, timings and calls."""
+    token = token or str(uuid.uuid4())
+    started = time.perf_counter()
+    before = call_counts(engine)
+    steps: list[dict[str, Any]] = []
+    for step in STEPS:
+        engine.progress(f"{step}…")
+        steps.append(engine.run_step(secret_id, token, step, local=True))
+    # The service clears AWSPENDING once finishSecret returns.
+    meta = engine.store.describe(secret_id)
+    if PENDING in meta.versions.get(token, []):
+        engine.store.move_stage(meta.arn, PENDING, remove_from=token)
+    engine.progress("deploy and verify…")
+    deploy = engine.deploy_and_verify(meta.arn, token)
+    after = call_counts(engine)
+    return {
+        "secret_id": meta.name,
+        "token": token,
+        "key_id": steps[0].get("key_id") or deploy.get("key_id"),
+        "steps": steps,
+        "deploy": deploy,
+        "seconds": round(time.perf_counter() - started, 3),
+        "calls": {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)},
+    }
+
+
+def rotate_remote(engine: Engine, secret_id: str) -> dict[str, Any]:
+    """Ask Secrets Manager to rotate (it invokes the configured rotation Lambda)."""
+    version = engine.store.rotate(secret_id, str(uuid.uuid4()))
+    return {"secret_id": secret_id, "token": version, "result": "rotation-started"}

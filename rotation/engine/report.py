@@ -1,0 +1,136 @@
+"""Read-only views: ``status`` of one secret and ``audit`` of every managed secret."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from rotation.contract import KIND_TAG, TIER_DAYS
+from rotation.engine.aws import SecretMeta
+from rotation.engine.decide import CURRENT, PENDING, revoke_stages, stage_holder
+from rotation.engine.engine import Engine
+from rotation.engine.exceptions import RotationError
+from rotation.exceptions import SynapError
+
+__all__ = ["audit", "status", "tier_of"]
+
+DAY = 86_400
+TIER_TAG = "synap:tier"
+
+
+def _iso(ts: float | None) -> str | None:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if ts else None
+
+
+def tier_of(meta: SecretMeta) -> tuple[str, int | None]:
+    """The secret's tier and rotation period in days (None when rotation is not set up)."""
+    tier = meta.tags.get(TIER_TAG)
+    if tier in TIER_DAYS:
+        return tier, meta.rotation_days or TIER_DAYS[tier]
+    days = meta.rotation_days
+    if days is None:
+        return "unconfigured", None
+    return ("high-security" if days <= TIER_DAYS["high-security"] else "standard"), days
+
+
+def status(engine: Engine, secret_id: str) -> dict[str, Any]:
+    """Versions, stages, ages, pending revokes, an incomplete rotation, next rotation."""
+    meta = engine.store.describe(secret_id)
+    now = engine.clock()
+    versions = engine.store.list_versions(meta.arn)
+    created = {v: c for v, _, c in versions}
+    out: dict[str, Any] = {
+        "secret_id": meta.name,
+        "arn": meta.arn,
+        "kind": meta.tags.get(KIND_TAG, "api-key"),
+        "rotation_enabled": meta.rotation_enabled,
+        "versions": [
+            {
+                "version_id": v,
+                "stages": stages,
+                "created": _iso(c),
+                "age_days": round((now - c) / DAY, 2) if c else None,
+            }
+            for v, stages, c in sorted(versions, key=lambda x: x[2] or 0, reverse=True)
+            if stages
+        ],
+    }
+    current_vid = stage_holder(meta.versions, CURRENT)
+    try:
+        current = engine.current_credential(meta)
+    except (RotationError, SynapError) as exc:
+        out["current"] = {"error": exc.message}
+    else:
+        out["current"] = (
+            {
+                "version_id": current_vid,
+                "key_id": current.key_id,
+                "instance_id": current.instance_id,
+            }
+            if current
+            else None
+        )
+    pending_vid = stage_holder(meta.versions, PENDING)
+    out["incomplete_rotation"] = (
+        {
+            "version_id": pending_vid,
+            "fix": f"synap-rotation repair {meta.name}",
+        }
+        if pending_vid is not None and pending_vid != current_vid
+        else None
+    )
+    pending_revokes = []
+    for version_id, stages in meta.versions.items():
+        for stage, at in revoke_stages(stages):
+            item: dict[str, Any] = {
+                "version_id": version_id,
+                "revoke_after": _iso(at),
+                "due_in_seconds": int(at - now),
+            }
+            try:
+                item["key_id"] = engine.pinned_credential(meta, version_id, stage).key_id
+            except RotationError as exc:
+                item["error"] = exc.message
+            pending_revokes.append(item)
+    out["pending_revokes"] = pending_revokes
+    out["scheduled"] = engine.scheduler.pending("keyops-")
+    last = meta.last_rotated.timestamp() if meta.last_rotated else created.get(current_vid or "")
+    tier, days = tier_of(meta)
+    out["tier"] = tier
+    out["last_rotated"] = _iso(last)
+    nxt = meta.next_rotation.timestamp() if meta.next_rotation else None
+    if nxt is None and last and days:
+        nxt = last + days * DAY
+    out["next_rotation"] = _iso(nxt)
+    return out
+
+
+def audit(engine: Engine, secret_ids: list[str] | None = None) -> dict[str, Any]:
+    """Every managed secret (tag ``synap:kind``): tier, last rotation, overdue, pending revokes."""
+    ids = secret_ids if secret_ids is not None else engine.store.list_tagged(KIND_TAG)
+    now = engine.clock()
+    rows = []
+    for secret_id in sorted(ids):
+        meta = engine.store.describe(secret_id)
+        tier, days = tier_of(meta)
+        last = meta.last_rotated.timestamp() if meta.last_rotated else None
+        if last is None:
+            dates = [c for _, st, c in engine.store.list_versions(meta.arn) if CURRENT in st]
+            last = dates[0] if dates else None
+        period = days or TIER_DAYS["standard"]
+        overdue = last is None or now > last + (period + 1) * DAY
+        pending_vid = stage_holder(meta.versions, PENDING)
+        rows.append(
+            {
+                "secret_id": meta.name,
+                "tier": tier,
+                "rotation_days": days,
+                "last_rotated": _iso(last),
+                "overdue": overdue,
+                "pending_revokes": sum(len(revoke_stages(s)) for s in meta.versions.values()),
+                "incomplete_rotation": pending_vid is not None
+                and CURRENT not in meta.versions.get(pending_vid, []),
+            }
+        )
+    findings = [r for r in rows if r["overdue"] or r["incomplete_rotation"]]
+    return {"secrets": rows, "findings": len(findings)}

@@ -1,0 +1,207 @@
+"""Revoke after grace, the still-in-use guard, and the daily sweep.
+
+A replaced version stays pinned by ``keyops-revoke-at-<t>`` until its key is revoked;
+the revoke (a one-time schedule, or the sweep when a schedule was lost) checks that the
+key is neither AWSCURRENT nor AWSPENDING and that ``t`` has passed, then looks at the
+key's ``last_used_at``: a consumer's use within the quiet window postpones the revoke
+(re-scheduled, metric ``RevokePostponed``), except for emergency-revoke.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from rotation.contract import KIND_TAG
+from rotation.engine.aws import SecretMeta
+from rotation.engine.decide import CURRENT, PENDING, in_use_by_consumer, sweep_decisions
+from rotation.engine.engine import (
+    CONFIRM_ATTEMPTS,
+    CONFIRM_PAUSE_SECONDS,
+    Engine,
+    revoke_schedule_name,
+    verified_tag,
+)
+from rotation.engine.exceptions import RotationError, StepError
+from rotation.engine.logs import context
+from rotation.engine.strategy import Credential
+from rotation.exceptions import RateLimitError, SynapError
+
+__all__ = ["Holding", "holdings", "revoke", "revoke_credential", "sweep"]
+
+log = logging.getLogger("rotation.engine")
+
+
+@dataclass(frozen=True)
+class Holding:
+    """Where a key sits in a secret: its version, stages and revoke-after time."""
+
+    version_id: str
+    stages: tuple[str, ...]
+    credential: Credential
+    revoke_at: int | None
+    revoke_stage: str | None
+
+    @property
+    def live(self) -> bool:
+        return CURRENT in self.stages or PENDING in self.stages
+
+
+def holdings(engine: Engine, meta: SecretMeta) -> list[Holding]:
+    """Current, pending and pinned versions of a secret with their credentials."""
+    out: list[Holding] = []
+    pinned = {v: (stage, at) for v, stage, at in engine.pinned(meta)}
+    for version_id, stages in meta.versions.items():
+        if version_id in pinned:
+            stage, at = pinned[version_id]
+            cred = engine.pinned_credential(meta, version_id, stage)
+            out.append(Holding(version_id, tuple(stages), cred, at, stage))
+            continue
+        for live in (CURRENT, PENDING):
+            if live in stages:
+                raw = engine.store.get_value(meta.arn, stage=live, version_id=version_id)
+                if raw is None:
+                    break  # a placeholder version without a value yet
+                cred = engine.strategy(meta).parse(raw, where=f"{live} value of {meta.name}")
+                out.append(Holding(version_id, tuple(stages), cred, None, None))
+                break
+    return out
+
+
+def revoke_credential(
+    engine: Engine, meta: SecretMeta, cred: Credential, *, emergency: bool = False
+) -> dict[str, Any]:
+    """Revoke one key at the provider, guard first (unless emergency), confirm after."""
+    strategy = engine.strategy(meta)
+    now = engine.clock()
+    if not emergency:
+        last = strategy.last_used(cred.instance_id, cred.key_id)
+        mine = engine.engine_verified_at(meta, cred.key_id)
+        if in_use_by_consumer(last, mine, now, engine.config.quiet_seconds):
+            later = now + engine.config.quiet_seconds
+            payload = {"action": "revoke", "SecretId": meta.arn, "KeyId": cred.key_id}
+            engine.scheduler.once(revoke_schedule_name(cred.key_id), later, payload)
+            engine.metrics.put("RevokePostponed", meta.name)
+            log.warning(
+                "revoke of %s postponed: a consumer used it within the last %ss",
+                cred.key_id,
+                engine.config.quiet_seconds,
+                extra={"key_id": cred.key_id, "reason": "still-in-use"},
+            )
+            return {"key_id": cred.key_id, "result": "postponed", "retry_at": int(later)}
+    try:
+        strategy.retire(cred.instance_id, cred.key_id)
+        rejected = False
+        for attempt in range(CONFIRM_ATTEMPTS):
+            if attempt:
+                engine.sleep(CONFIRM_PAUSE_SECONDS)  # revocation can lag at the provider
+            if not strategy.accepts(cred):
+                rejected = True
+                break
+    except (RotationError, SynapError) as exc:
+        engine.metrics.put("RevokeFailed", meta.name)
+        log.error("revoke of %s failed: %s", cred.key_id, exc.message)
+        raise
+    if not rejected:
+        engine.metrics.put("RevokeFailed", meta.name)
+        raise RateLimitError(
+            f"key {cred.key_id} still authenticates after its revoke; retry later",
+            retry_after_seconds=60,
+        )
+    engine.metrics.put("RevokeSucceeded", meta.name)
+    log.info("revoked %s (Synap now answers 401)", cred.key_id, extra={"key_id": cred.key_id})
+    return {"key_id": cred.key_id, "result": "revoked"}
+
+
+def _unpin(engine: Engine, meta: SecretMeta, holding: Holding) -> None:
+    if holding.revoke_stage:
+        engine.store.move_stage(meta.arn, holding.revoke_stage, remove_from=holding.version_id)
+    if verified_tag(holding.credential.key_id) in meta.tags:
+        engine.store.untag(meta.arn, [verified_tag(holding.credential.key_id)])
+
+
+def revoke(
+    engine: Engine, secret_id: str, key_id: str, *, emergency: bool = False
+) -> dict[str, Any]:
+    """The ``revoke`` action: revoke a replaced key once its grace has passed."""
+    with context(secret_id=secret_id, action="revoke", key_id=key_id):
+        meta = engine.store.describe(secret_id)
+        held = [h for h in holdings(engine, meta) if h.credential.key_id == key_id]
+        if any(h.live for h in held):
+            raise StepError(f"key {key_id} is AWSCURRENT or AWSPENDING: it is not revoked")
+        pinned = [h for h in held if h.revoke_at is not None]
+        if not pinned:
+            log.info("key %s is not pinned for revoke in this secret: nothing to do", key_id)
+            return {"key_id": key_id, "result": "not-pinned"}
+        holding = pinned[0]
+        assert holding.revoke_at is not None
+        if not emergency and engine.clock() < holding.revoke_at:
+            payload = {"action": "revoke", "SecretId": meta.arn, "KeyId": key_id}
+            engine.scheduler.once(revoke_schedule_name(key_id), holding.revoke_at, payload)
+            return {"key_id": key_id, "result": "not-yet", "revoke_at": holding.revoke_at}
+        outcome = revoke_credential(engine, meta, holding.credential, emergency=emergency)
+        if outcome["result"] == "revoked":
+            _unpin(engine, meta, holding)
+            engine.scheduler.cancel(revoke_schedule_name(key_id))
+        return outcome
+
+
+def sweep(engine: Engine, secret_ids: list[str] | None = None) -> dict[str, Any]:
+    """The daily ``sweep``: revoke every key this tool made that nothing holds any more.
+
+    Runs over every managed secret (tag ``synap:kind``) or the ones given, grouped by
+    Synap instance, so a key held by one secret is protected from another's sweep.
+    """
+    with context(action="sweep"):
+        ids = secret_ids if secret_ids is not None else engine.store.list_tagged(KIND_TAG)
+        metas = [engine.store.describe(s) for s in ids]
+        by_scope: dict[str, list[tuple[SecretMeta, Holding]]] = {}
+        for meta in metas:
+            for holding in holdings(engine, meta):
+                by_scope.setdefault(holding.credential.instance_id, []).append((meta, holding))
+        report: dict[str, Any] = {"secrets": len(metas), "revoked": [], "postponed": []}
+        now = engine.clock()
+        for scope, held in sorted(by_scope.items()):
+            protected = {h.credential.key_id for _, h in held if h.live}
+            revoke_after = {
+                h.credential.key_id: float(h.revoke_at) for _, h in held if h.revoke_at is not None
+            }
+            where = {h.credential.key_id: (m, h) for m, h in held}
+            meta0 = held[0][0]
+            listed = engine.strategy(meta0).listed(scope)
+            for key_id, reason in sweep_decisions(
+                listed,
+                protected_key_ids=protected,
+                revoke_after=revoke_after,
+                now=now,
+                grace_seconds=engine.config.grace_seconds,
+            ):
+                with context(key_id=key_id, secret_id=where.get(key_id, (meta0,))[0].name):
+                    log.info("sweep: revoking %s (%s)", key_id, reason)
+                    if key_id in where:
+                        meta, holding = where[key_id]
+                        outcome = revoke_credential(engine, meta, holding.credential)
+                        if outcome["result"] == "revoked":
+                            _unpin(engine, meta, holding)
+                            engine.scheduler.cancel(revoke_schedule_name(key_id))
+                    else:
+                        # An orphan: made by this tool, stored nowhere, value unknown.
+                        outcome = _revoke_orphan(engine, meta0, scope, key_id)
+                bucket = "revoked" if outcome["result"] == "revoked" else "postponed"
+                report[bucket].append(key_id)
+        return report
+
+
+def _revoke_orphan(engine: Engine, meta: SecretMeta, scope: str, key_id: str) -> dict[str, Any]:
+    strategy = engine.strategy(meta)
+    last = strategy.last_used(scope, key_id)
+    if in_use_by_consumer(
+        last, engine.engine_verified_at(meta, key_id), engine.clock(), engine.config.quiet_seconds
+    ):
+        engine.metrics.put("RevokePostponed", meta.name)
+        log.warning("orphan %s was used lately: left for the next sweep", key_id)
+        return {"key_id": key_id, "result": "postponed"}
+    strategy.retire(scope, key_id)
+    engine.metrics.put("RevokeSucceeded", meta.name)
+    return {"key_id": key_id, "result": "revoked"}
