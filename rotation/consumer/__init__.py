@@ -28,7 +28,7 @@ from rotation.consumer.exceptions import (
 from rotation.consumer.memory_client import SynapMemoryClient
 from rotation.consumer.metrics import CallOutcome, EmfMetrics, emf_record
 from rotation.consumer.provider import KeyProvider, SynapKey
-from rotation.consumer.secrets import SecretsManagerReader, SecretVersion
+from rotation.consumer.secrets import SecretReader, SecretsManagerReader, SecretVersion
 from rotation.consumer.webhook import (
     SIGNATURE_HEADER,
     SigningSecrets,
@@ -51,6 +51,7 @@ __all__ = [
     "SecretFormatError",
     "SecretLoadError",
     "SecretNotFoundError",
+    "SecretReader",
     "SecretUnavailableError",
     "SecretVersion",
     "SecretsManagerReader",

@@ -31,7 +31,7 @@ from rotation.consumer.config import (
     setting,
 )
 from rotation.consumer.exceptions import SecretFormatError
-from rotation.consumer.secrets import SecretsManagerReader, SecretVersion, Stage
+from rotation.consumer.secrets import SecretReader, SecretsManagerReader, SecretVersion, Stage
 from rotation.exceptions import AuthenticationError
 from rotation.keys import is_key, redact
 
@@ -92,7 +92,7 @@ class KeyProvider:
         secret_id: str | None = None,
         *,
         client: SecretsManagerClient | None = None,
-        reader: SecretsManagerReader | None = None,
+        reader: SecretReader | None = None,
         ttl_seconds: float | None = None,
         jitter: float = 0.1,
         min_refresh_seconds: float = 5.0,

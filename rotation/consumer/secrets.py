@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -25,7 +25,7 @@ from rotation.consumer.exceptions import (
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
-__all__ = ["SecretVersion", "SecretsManagerReader", "Stage"]
+__all__ = ["SecretReader", "SecretVersion", "SecretsManagerReader", "Stage"]
 
 Stage = Literal["AWSCURRENT", "AWSPENDING", "AWSPREVIOUS"]
 
@@ -43,6 +43,14 @@ class SecretVersion:
     stage: str
     created_at: float | None
     value: str = field(repr=False)
+
+
+class SecretReader(Protocol):
+    """What the provider and the verifier need: one version by stage, and a call count."""
+
+    calls: int
+
+    def read(self, secret_id: str, stage: Stage = "AWSCURRENT") -> SecretVersion: ...
 
 
 def error_from_client_error(exc: ClientError, secret_id: str, stage: str) -> SecretLoadError:

@@ -51,7 +51,7 @@ from rotation.consumer.exceptions import (
     SecretNotFoundError,
     StaleSignatureError,
 )
-from rotation.consumer.secrets import SecretsManagerReader, SecretVersion
+from rotation.consumer.secrets import SecretReader, SecretsManagerReader, SecretVersion
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
@@ -180,7 +180,7 @@ class WebhookVerifier:
         secret_id: str | None = None,
         *,
         client: SecretsManagerClient | None = None,
-        reader: SecretsManagerReader | None = None,
+        reader: SecretReader | None = None,
         grace_seconds: float | None = None,
         tolerance_seconds: float = DEFAULT_TOLERANCE_SECONDS,
         ttl_seconds: float = DEFAULT_KEY_TTL_SECONDS,

@@ -19,6 +19,8 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from rotation.consumer.exceptions import SecretNotFoundError
+from rotation.consumer.secrets import SecretVersion, Stage
 from rotation.synap_client import SynapAdminClient
 
 if TYPE_CHECKING:
@@ -148,3 +150,24 @@ class FakeClock:
     def advance(self, seconds: float) -> None:
         with self._lock:
             self.now += seconds
+
+
+class StaticReader:
+    """An in-memory SecretReader: versions by stage, set by the test; counts reads."""
+
+    def __init__(self, secret_id: str = "synap/test/api-key") -> None:  # noqa: S107 (a name)
+        self.secret_id = secret_id
+        self.values: dict[str, SecretVersion] = {}
+        self.calls = 0
+        self.fail_with: Exception | None = None
+
+    def put(self, stage: str, value: str, version_id: str, created_at: float | None = None) -> None:
+        self.values[stage] = SecretVersion(self.secret_id, version_id, stage, created_at, value)
+
+    def read(self, secret_id: str, stage: Stage = "AWSCURRENT") -> SecretVersion:
+        self.calls += 1
+        if self.fail_with is not None:
+            raise self.fail_with
+        if stage not in self.values:
+            raise SecretNotFoundError(f"no version of {secret_id!r} in {stage}")
+        return self.values[stage]
