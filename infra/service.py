@@ -1,0 +1,429 @@
+"""`RotationService`: everything the Synap instances of a stack share.
+
+The customer-managed KMS key (rotation on), the SNS alarm topic, the admin credential's
+secret, the rotation Lambda (arm64, Python 3.12, DLQ, log group, reserved concurrency),
+its least-privilege role, the EventBridge Scheduler group with its invoke role and the
+daily sweep, the `RotationFailed` / `RotationAbandoned` event rule, the Lambda's alarms,
+the dashboard and, with a VPC placement, the Secrets Manager interface endpoint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from infra import iam
+from infra.alarms import AlarmSpec, lambda_alarms, metric_alarm_args
+from infra.config import StackConfig
+from infra.dashboard import dashboard_body, dashboard_url
+from infra.naming import function_name, lambda_environment, resource_prefix
+
+__all__ = ["HANDLER", "RotationService", "RotationServiceArgs"]
+
+HANDLER = "rotation.handler.lambda_handler"
+RUNTIME = "python3.12"
+
+
+@dataclass
+class RotationServiceArgs:
+    config: StackConfig
+    stack: str
+    #: partition, region, account (from get_partition, get_region, get_caller_identity)
+    scope: pulumi.Output[iam.AwsScope]
+    #: the `secure:` admin key, when no existing admin secret ARN is configured
+    admin_key: pulumi.Output[str] | None = None
+    #: (instance_id, alarm specs) for the dashboard
+    instance_alarms: Sequence[tuple[str, Sequence[AlarmSpec]]] = ()
+    replica_regions: Sequence[str] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class RotationService(pulumi.ComponentResource):
+    """The shared rotation service of one stack."""
+
+    key_arn: pulumi.Output[str]
+    replica_key_arns: dict[str, pulumi.Output[str]]
+    topic_arn: pulumi.Output[str]
+    admin_secret_arn: pulumi.Output[str]
+    function_arn: pulumi.Output[str]
+    role_name: pulumi.Output[str]
+    dashboard_url: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: RotationServiceArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("synap:keyops:RotationService", name, None, opts)
+        cfg, scope = args.config, args.scope
+        tags = dict(args.tags)
+        child = pulumi.ResourceOptions(parent=self)
+        prefix = resource_prefix(args.stack)
+        fn_name = function_name(args.stack)
+        group_name = f"{prefix}-revokes"
+
+        self._key(name, args, tags, child)
+        self._topic(name, cfg, scope, tags, child)
+
+        dlq = aws.sqs.Queue(
+            f"{name}-dlq",
+            name=f"{prefix}-rotation-dlq",
+            sqs_managed_sse_enabled=True,
+            message_retention_seconds=14 * 86_400,
+            tags=tags,
+            opts=child,
+        )
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=f"/aws/lambda/{fn_name}",
+            retention_in_days=cfg.log_retention_days,
+            tags=tags,
+            opts=child,
+        )
+        self._admin_secret(name, cfg, args.admin_key, tags, child)
+
+        self.role = aws.iam.Role(
+            f"{name}-role",
+            assume_role_policy=json.dumps(iam.assume_role_policy("lambda.amazonaws.com")),
+            description="synap-keyops rotation Lambda (least privilege, see infra/iam.py)",
+            tags=tags,
+            opts=child,
+        )
+        self.role_name = self.role.name
+        group = aws.scheduler.ScheduleGroup(
+            f"{name}-schedules", name=group_name, tags=tags, opts=child
+        )
+        function_arn = scope.apply(lambda s: s.arn("lambda", f"function:{fn_name}"))
+        scheduler_role = aws.iam.Role(
+            f"{name}-scheduler-role",
+            assume_role_policy=scope.apply(
+                lambda s: json.dumps(iam.assume_role_policy("scheduler.amazonaws.com", s.account))
+            ),
+            description="EventBridge Scheduler invokes the synap-keyops rotation Lambda",
+            tags=tags,
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-scheduler-invoke",
+            role=scheduler_role.id,
+            policy=pulumi.Output.all(function_arn, dlq.arn).apply(
+                lambda a: json.dumps(iam.scheduler_invoke_policy(a[0], a[1]))
+            ),
+            opts=child,
+        )
+        self.service_policy = aws.iam.RolePolicy(
+            f"{name}-policy",
+            role=self.role.id,
+            policy=pulumi.Output.all(
+                scope,
+                self.key_arn,
+                log_group.arn,
+                dlq.arn,
+                self.admin_secret_arn,
+                scheduler_role.arn,
+            ).apply(
+                lambda a: json.dumps(
+                    iam.service_policy(
+                        a[0],
+                        key_arn=a[1],
+                        log_group_arn=a[2],
+                        dlq_arn=a[3],
+                        admin_secret_arn=a[4],
+                        schedule_group=group_name,
+                        scheduler_role_arn=a[5],
+                    )
+                )
+            ),
+            opts=child,
+        )
+        vpc_config = None
+        if cfg.vpc is not None:
+            # ENI management has no resource-level permissions; AWS's managed policy is the norm.
+            aws.iam.RolePolicyAttachment(
+                f"{name}-vpc-access",
+                role=self.role.name,
+                policy_arn=scope.apply(
+                    lambda s: (
+                        f"arn:{s.partition}:iam::aws:policy/service-role/"
+                        "AWSLambdaVPCAccessExecutionRole"
+                    )
+                ),
+                opts=child,
+            )
+            vpc_config = aws.lambda_.FunctionVpcConfigArgs(
+                subnet_ids=list(cfg.vpc.subnet_ids),
+                security_group_ids=list(cfg.vpc.security_group_ids),
+            )
+        environment = pulumi.Output.all(
+            self.admin_secret_arn, function_arn, scheduler_role.arn
+        ).apply(
+            lambda a: lambda_environment(
+                cfg,
+                admin_secret_arn=a[0],
+                function_arn=a[1],
+                scheduler_role_arn=a[2],
+                schedule_group=group_name,
+            )
+        )
+        zip_path = os.path.abspath(cfg.lambda_zip)
+        self.function = aws.lambda_.Function(
+            f"{name}-function",
+            name=fn_name,
+            description="Rotates Synap API keys on the Secrets Manager rotation protocol",
+            role=self.role.arn,
+            runtime=RUNTIME,
+            architectures=["arm64"],
+            handler=HANDLER,
+            code=pulumi.FileArchive(zip_path),
+            code_sha256=_file_sha256(zip_path),
+            # finishSecret waits for ECS deployments to stabilise: give it Lambda's maximum.
+            timeout=cfg.lambda_timeout_seconds,
+            memory_size=cfg.lambda_memory_mb,
+            reserved_concurrent_executions=cfg.reserved_concurrency,
+            dead_letter_config=aws.lambda_.FunctionDeadLetterConfigArgs(target_arn=dlq.arn),
+            environment=aws.lambda_.FunctionEnvironmentArgs(variables=environment),
+            logging_config=aws.lambda_.FunctionLoggingConfigArgs(
+                log_format="JSON", log_group=log_group.name
+            ),
+            vpc_config=vpc_config,
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, self.service_policy]),
+        )
+        self.function_arn = self.function.arn
+        aws.lambda_.FunctionEventInvokeConfig(
+            f"{name}-async",
+            function_name=self.function.name,
+            maximum_retry_attempts=2,
+            maximum_event_age_in_seconds=6 * 3600,
+            destination_config={"on_failure": {"destination": dlq.arn}},
+            opts=child,
+        )
+        aws.scheduler.Schedule(
+            f"{name}-sweep",
+            name=f"{prefix}-sweep",
+            group_name=group.name,
+            description="Daily sweep: revoke expired unused Synap keys, report rotation age",
+            schedule_expression=cfg.sweep_schedule,
+            schedule_expression_timezone="UTC",
+            flexible_time_window={"mode": "OFF"},
+            target={
+                "arn": self.function.arn,
+                "role_arn": scheduler_role.arn,
+                "input": json.dumps({"action": "sweep"}),
+                "dead_letter_config": {"arn": dlq.arn},
+                "retry_policy": {"maximum_retry_attempts": 3},
+            },
+            opts=child,
+        )
+        self._rotation_events(name, tags, child)
+        if cfg.vpc is not None and cfg.vpc.create_endpoint:
+            # Without this endpoint a rotation Lambda in a private subnet cannot reach
+            # Secrets Manager and times out silently at every step.
+            aws.ec2.VpcEndpoint(
+                f"{name}-secretsmanager-endpoint",
+                vpc_id=cfg.vpc.vpc_id,
+                service_name=scope.apply(lambda s: f"com.amazonaws.{s.region}.secretsmanager"),
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
+                subnet_ids=list(cfg.vpc.subnet_ids),
+                security_group_ids=list(cfg.vpc.security_group_ids),
+                tags=tags,
+                opts=child,
+            )
+        specs = lambda_alarms(fn_name, f"{prefix}-rotation-dlq")
+        for spec in specs:
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-{spec.key}",
+                name=f"{prefix}-{spec.key}",
+                tags=tags,
+                **metric_alarm_args(spec, self.topic_arn),
+                opts=child,
+            )
+        dash_name = f"{prefix}-keys"
+        aws.cloudwatch.Dashboard(
+            f"{name}-dashboard",
+            dashboard_name=dash_name,
+            dashboard_body=scope.apply(
+                lambda s: json.dumps(dashboard_body(s.region, specs, args.instance_alarms))
+            ),
+            opts=child,
+        )
+        self.dashboard_url = scope.apply(lambda s: dashboard_url(s.region, dash_name))
+        self.register_outputs(
+            {
+                "key_arn": self.key_arn,
+                "topic_arn": self.topic_arn,
+                "admin_secret_arn": self.admin_secret_arn,
+                "function_arn": self.function_arn,
+                "dashboard_url": self.dashboard_url,
+            }
+        )
+
+    def _key(
+        self,
+        name: str,
+        args: RotationServiceArgs,
+        tags: dict[str, str],
+        child: pulumi.ResourceOptions,
+    ) -> None:
+        key = aws.kms.Key(
+            f"{name}-key",
+            description="synap-keyops: encrypts the Synap API-key, webhook and admin secrets",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            # A multi-Region key lets replica secrets use the same key material elsewhere.
+            multi_region=bool(args.replica_regions),
+            policy=args.scope.apply(lambda s: json.dumps(_key_policy(s))),
+            tags=tags,
+            opts=child,
+        )
+        aws.kms.Alias(
+            f"{name}-key-alias",
+            name=f"alias/{resource_prefix(args.stack)}",
+            target_key_id=key.key_id,
+            opts=child,
+        )
+        self.key_arn = key.arn
+        self.replica_key_arns = {}
+        for region in args.replica_regions:
+            provider = aws.Provider(f"{name}-{region}", region=region, opts=child)
+            replica = aws.kms.ReplicaKey(
+                f"{name}-key-{region}",
+                primary_key_arn=key.arn,
+                description=f"synap-keyops replica key in {region}",
+                deletion_window_in_days=30,
+                tags=tags,
+                opts=pulumi.ResourceOptions(parent=self, provider=provider),
+            )
+            self.replica_key_arns[region] = replica.arn
+
+    def _topic(
+        self,
+        name: str,
+        cfg: StackConfig,
+        scope: pulumi.Output[iam.AwsScope],
+        tags: dict[str, str],
+        child: pulumi.ResourceOptions,
+    ) -> None:
+        topic = aws.sns.Topic(f"{name}-alarms", tags=tags, opts=child)
+        aws.sns.TopicPolicy(
+            f"{name}-alarms-policy",
+            arn=topic.arn,
+            policy=pulumi.Output.all(topic.arn, scope).apply(
+                lambda a: json.dumps(_topic_policy(a[0], a[1]))
+            ),
+            opts=child,
+        )
+        if cfg.alarm_email:
+            aws.sns.TopicSubscription(
+                f"{name}-alarms-email",
+                topic=topic.arn,
+                protocol="email",
+                endpoint=cfg.alarm_email,
+                opts=child,
+            )
+        self.topic_arn = topic.arn
+
+    def _admin_secret(
+        self,
+        name: str,
+        cfg: StackConfig,
+        admin_key: pulumi.Output[str] | None,
+        tags: dict[str, str],
+        child: pulumi.ResourceOptions,
+    ) -> None:
+        if cfg.admin_secret_arn is not None:
+            self.admin_secret_arn = pulumi.Output.from_input(cfg.admin_secret_arn)
+            return
+        if admin_key is None:
+            raise ValueError("admin_key is required when no admin_secret_arn is configured")
+        secret = aws.secretsmanager.Secret(
+            f"{name}-admin",
+            name=f"{cfg.secret_prefix}/admin",
+            description="Synap admin credential used to create and revoke API keys",
+            kms_key_id=self.key_arn,
+            recovery_window_in_days=30,
+            tags=tags,
+            opts=child,
+        )
+        # Write-only: the provider never reads it back, so it is in no output; Pulumi keeps
+        # the input encrypted as a secret. Bump admin_key_version to push a new value.
+        aws.secretsmanager.SecretVersion(
+            f"{name}-admin-value",
+            secret_id=secret.id,
+            # require_secret's secretness survives apply: the value stays a Pulumi secret.
+            secret_string_wo=admin_key.apply(lambda v: json.dumps({"admin_key": v})),
+            secret_string_wo_version=cfg.admin_key_version,
+            opts=child,
+        )
+        self.admin_secret_arn = secret.arn
+
+    def _rotation_events(
+        self, name: str, tags: dict[str, str], child: pulumi.ResourceOptions
+    ) -> None:
+        rule = aws.cloudwatch.EventRule(
+            f"{name}-rotation-events",
+            description="Secrets Manager rotation failed or was abandoned",
+            event_pattern=json.dumps(ROTATION_EVENT_PATTERN),
+            tags=tags,
+            opts=child,
+        )
+        aws.cloudwatch.EventTarget(
+            f"{name}-rotation-events-topic", rule=rule.name, arn=self.topic_arn, opts=child
+        )
+
+
+#: Secrets Manager reports rotation outcomes as CloudTrail service events.
+ROTATION_EVENT_PATTERN: dict[str, Any] = {
+    "source": ["aws.secretsmanager"],
+    "detail-type": ["AWS Service Event via CloudTrail"],
+    "detail": {"eventName": ["RotationFailed", "RotationAbandoned"]},
+}
+
+
+def _key_policy(scope: iam.AwsScope) -> dict[str, Any]:
+    root = f"arn:{scope.partition}:iam::{scope.account}:root"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                # Delegates to IAM: roles get key access only through their own policies.
+                "Sid": "AccountAdministers",
+                "Effect": "Allow",
+                "Principal": {"AWS": root},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
+
+
+def _topic_policy(topic_arn: str, scope: iam.AwsScope) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AlarmsAndEventsPublish",
+                "Effect": "Allow",
+                "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
+                "Action": "sns:Publish",
+                "Resource": topic_arn,
+                "Condition": {"StringEquals": {"aws:SourceAccount": scope.account}},
+            }
+        ],
+    }
+
+
+def _file_sha256(path: str) -> str | None:
+    """Base64 SHA-256 Lambda compares to decide on a code update; None if not built yet."""
+    if not os.path.exists(path):
+        return None
+    import base64
+
+    with open(path, "rb") as fh:
+        return base64.b64encode(hashlib.sha256(fh.read()).digest()).decode()
