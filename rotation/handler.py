@@ -67,7 +67,7 @@ def dispatch(engine: Any, event: Any) -> dict[str, Any]:
 def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     """The Lambda entry point. Errors propagate so the service (or schedule) retries."""
     from rotation.config import Config
-    from rotation.engine import Engine
+    from rotation.engine.engine import Engine
     from rotation.engine.logs import configure
     from rotation.engine.logs import context as log_context
 

@@ -4,8 +4,8 @@
 action and the sweep; ``operations`` rollback, repair, emergency-revoke and adopt;
 ``report`` status and audit; ``driver`` runs a whole rotation in-process.
 Pure decisions live in ``decide``; boto3 in ``aws``; the per-kind part in ``strategy``.
+This package's ``__init__`` imports nothing so that ``rotation.config`` can use its
+exceptions without a cycle.
 """
 
-from rotation.engine.engine import Engine
-
-__all__ = ["Engine"]
+__all__: list[str] = []

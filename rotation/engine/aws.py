@@ -79,6 +79,8 @@ class AwsClients:
     max_attempts: int = 3
     #: Hooks ``(service, operation)`` run before every API call (counting, fault tests).
     before_call: list[Callable[[str, str], None]] = field(default_factory=list)
+    #: Called with every client made (tests register botocore event handlers here).
+    on_client: list[Callable[[Any], None]] = field(default_factory=list)
     calls: dict[str, int] = field(default_factory=dict)
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -96,6 +98,8 @@ class AwsClients:
             )
             made = self.session.client(service, config=config)
             made.meta.events.register("before-call.*.*", self._on_call)
+            for hook in self.on_client:
+                hook(made)
             self._clients[service] = made
         return self._clients[service]
 
@@ -213,20 +217,22 @@ class SecretsStore:
     def list_versions(self, secret_id: str) -> list[tuple[str, list[str], float | None]]:
         """``[(version_id, stages, created epoch)]`` including deprecated (unlabelled) ones."""
         out: list[tuple[str, list[str], float | None]] = []
-        with aws_errors(f"ListSecretVersionIds {secret_id}"):
-            pages = self._sm.get_paginator("list_secret_version_ids").paginate(
-                SecretId=secret_id, IncludeDeprecated=True
-            )
-            for page in pages:
-                for version in page.get("Versions", []):
-                    created = version.get("CreatedDate")
-                    out.append(
-                        (
-                            version["VersionId"],
-                            list(version.get("VersionStages") or []),
-                            created.timestamp() if created else None,
-                        )
+        kwargs: dict[str, Any] = {"SecretId": secret_id, "IncludeDeprecated": True}
+        while True:
+            with aws_errors(f"ListSecretVersionIds {secret_id}"):
+                page = self._sm.list_secret_version_ids(**kwargs)
+            for version in page.get("Versions", []):
+                created = version.get("CreatedDate")
+                out.append(
+                    (
+                        version["VersionId"],
+                        list(version.get("VersionStages") or []),
+                        created.timestamp() if created else None,
                     )
+                )
+            if not page.get("NextToken"):
+                break
+            kwargs["NextToken"] = page["NextToken"]
         return out
 
     def tag(self, secret_id: str, tags: Mapping[str, str]) -> None:

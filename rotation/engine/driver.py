@@ -10,12 +10,17 @@ version is accepted, and the "previous rotation isn't complete" check happens th
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from typing import Any
 
 from rotation.engine.decide import PENDING, STEPS
 from rotation.engine.engine import Engine
+from rotation.engine.exceptions import RotationError
+from rotation.exceptions import SynapError
+
+log = logging.getLogger("rotation.engine")
 
 __all__ = ["call_counts", "rotate_in_process", "rotate_remote"]
 
@@ -35,9 +40,13 @@ def rotate_in_process(engine: Engine, secret_id: str, token: str | None = None) 
     started = time.perf_counter()
     before = call_counts(engine)
     steps: list[dict[str, Any]] = []
-    for step in STEPS:
-        engine.progress(f"{step}…")
-        steps.append(engine.run_step(secret_id, token, step, local=True))
+    try:
+        for step in STEPS:
+            engine.progress(f"{step}…")
+            steps.append(engine.run_step(secret_id, token, step, local=True))
+    except (RotationError, SynapError):
+        _abandon_if_lost(engine, secret_id, token)
+        raise
     # The service clears AWSPENDING once finishSecret returns.
     meta = engine.store.describe(secret_id)
     if PENDING in meta.versions.get(token, []):
@@ -54,6 +63,27 @@ def rotate_in_process(engine: Engine, secret_id: str, token: str | None = None) 
         "seconds": round(time.perf_counter() - started, 3),
         "calls": {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)},
     }
+
+
+def _abandon_if_lost(engine: Engine, secret_id: str, token: str) -> None:
+    """A rotation that lost AWSPENDING to another one revokes the key it made, if unpromoted.
+
+    Best effort: whatever is left, the sweep revokes once it is older than the grace.
+    """
+    try:
+        meta = engine.store.describe(secret_id)
+        if meta.versions.get(token):
+            return  # still labelled: the retry or repair carries on
+        if token not in {v for v, _, _ in engine.store.list_versions(meta.arn)}:
+            return  # never stored: the retry's createSecret revokes it by its label
+        raw = engine.store.get_version_value(meta.arn, token)
+        if raw is None:
+            return
+        cred = engine.strategy(meta).parse(raw, where=f"version {token}")
+        engine.strategy(meta).retire(cred.instance_id, cred.key_id)
+        log.warning("rotation lost AWSPENDING to another one: revoked its unpromoted key")
+    except (RotationError, SynapError) as exc:
+        log.warning("could not clean up after the failed rotation: %s", exc.message)
 
 
 def rotate_remote(engine: Engine, secret_id: str) -> dict[str, Any]:

@@ -92,6 +92,8 @@ class Engine:
     #: Builds the Synap admin client; default reads the admin secret and uses config.api_url.
     synap_factory: Callable[[], SynapAdminClient] | None = None
     metrics_enabled: bool = True
+    #: Extra arguments for the default SynapAdminClient (timeout, retry, sleep, client).
+    synap_options: dict[str, Any] = field(default_factory=dict)
     #: Key id -> epoch seconds of the engine's own verify calls in this process.
     verified: dict[str, float] = field(default_factory=dict)
 
@@ -119,7 +121,9 @@ class Engine:
                     raise ConfigError(
                         f"admin secret {self.config.admin_secret_id} has no AWSCURRENT value"
                     )
-                self._synap = SynapAdminClient(self.config.api_url, parse_admin_key(raw))
+                self._synap = SynapAdminClient(
+                    self.config.api_url, parse_admin_key(raw), **self.synap_options
+                )
         return self._synap
 
     def strategy(self, meta: SecretMeta) -> SecretStrategy:
