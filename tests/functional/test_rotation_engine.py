@@ -58,7 +58,7 @@ def test_bootstrap_makes_the_first_key_of_an_empty_secret(world_factory: Any) ->
     value = world.value()
     assert value["instance_id"] == world.instance_id
     assert world.accepted(value["api_key"])
-    assert [s for s in world.versions().values()] == [[CURRENT]]
+    assert list(world.versions().values()) == [[CURRENT]]
 
 
 def test_create_secret_twice_with_one_token_makes_one_key(world: World) -> None:
