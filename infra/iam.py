@@ -35,7 +35,11 @@ SECRET_ACTIONS = (
     "secretsmanager:ListSecretVersionIds",
     "secretsmanager:RotateSecret",
     "secretsmanager:CancelRotateSecret",
+    "secretsmanager:TagResource",
+    "secretsmanager:UntagResource",
 )
+#: List calls AWS cannot scope to a resource: they return names and metadata, never values.
+DISCOVERY_ACTIONS = ("secretsmanager:ListSecrets", "scheduler:ListSchedules")
 KMS_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey")
 SCHEDULER_ACTIONS = (
     "scheduler:CreateSchedule",
@@ -133,6 +137,8 @@ def service_policy(
             ["*"],
             Condition={"StringEquals": {"cloudwatch:namespace": ROTATION_NAMESPACE}},
         ),
+        # The sweep and `status` find managed secrets by tag and pending revokes by name.
+        _statement("Discovery", DISCOVERY_ACTIONS, ["*"]),
         # Read-only: the post-deploy soak check looks for an auth-failure spike.
         _statement("SoakCheck", ["cloudwatch:GetMetricData"], ["*"]),
     )
