@@ -8,7 +8,10 @@ parent, dependencies and component outputs, which the stock mock monitor drops, 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,6 +105,22 @@ def _fake_arn(typ: str, name: str, region: str, account: str, inputs: dict[str, 
     return f"arn:aws:{service}:{region}:{account}:{name}"
 
 
+def _close_worker_loop() -> None:
+    """Close the event loop the stock monitor opens in each worker thread.
+
+    Left open, every worker's loop is collected later with a ResourceWarning (and pytest,
+    with warnings as errors, fails an unrelated test). Only worker threads are touched:
+    the program's own loop is running in the main thread.
+    """
+    if threading.current_thread() is threading.main_thread():
+        return
+    with contextlib.suppress(RuntimeError):
+        loop = asyncio.get_event_loop()
+        if not loop.is_running():
+            loop.close()
+            asyncio.set_event_loop(None)
+
+
 @dataclass
 class RecordedResource:
     urn: str
@@ -126,7 +145,10 @@ class RecordingMonitor(MockMonitor):
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         from pulumi.runtime import rpc
 
-        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        try:
+            response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        finally:
+            _close_worker_loop()
         if request.type == "pulumi:pulumi:Stack":
             self.recorded[response.urn] = RecordedResource(
                 response.urn, request.type, False, None, "", {}, {}
@@ -146,6 +168,12 @@ class RecordingMonitor(MockMonitor):
             provider=request.provider,
         )
         return response
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802
+        try:
+            return super().Invoke(request)  # type: ignore[no-untyped-call]
+        finally:
+            _close_worker_loop()
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802
         from pulumi.runtime import rpc

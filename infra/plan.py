@@ -13,6 +13,7 @@ that Pulumi treats as a secret, and the file shows it in the export's secret env
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -33,6 +34,8 @@ DEFAULT_CONFIG = Path("Pulumi.example.yaml")
 DEFAULT_OUTPUT = Path("build/plan.json")
 SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # noqa: S105 (Pulumi's secret marker)
+ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"
+ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
 #: What the program sees for a `secure:` value: the ciphertext is never decrypted here.
 SECURE_PLACEHOLDER = "[secure value: not decrypted by make plan]"
 
@@ -82,7 +85,15 @@ def _export_value(value: Any) -> Any:
         return [_export_value(v) for v in value]
     if isinstance(value, str | int | float | bool) or value is None:
         return value
-    return str(value)  # assets and archives: their description is enough for review
+    import pulumi
+
+    if isinstance(value, pulumi.FileArchive | pulumi.FileAsset):
+        sig = ARCHIVE_SIG if isinstance(value, pulumi.FileArchive) else ASSET_SIG
+        path = Path(value.path)
+        with contextlib.suppress(ValueError):
+            path = path.relative_to(Path.cwd())  # the same file in every clone
+        return {SIG_KEY: sig, "path": path.as_posix()}
+    return type(value).__name__
 
 
 def build_plan(config_path: Path | str = DEFAULT_CONFIG) -> dict[str, Any]:

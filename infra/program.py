@@ -6,6 +6,7 @@ the project's mocks. It reads config and wires components, nothing else.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pulumi
@@ -13,6 +14,7 @@ import pulumi_aws as aws
 
 from infra.alarms import instance_alarms
 from infra.config import PROJECT, StackConfig, parse_stack_config
+from infra.exceptions import PackageError
 from infra.iam import AwsScope
 from infra.instance import SynapInstance, SynapInstanceArgs
 from infra.naming import instance_secrets, resource_prefix
@@ -101,5 +103,8 @@ def deploy(cfg: StackConfig, stack: str) -> dict[str, Any]:
 
 
 def run() -> None:
-    """Entry point of the Pulumi program."""
-    deploy(read_config(), pulumi.get_stack())
+    """Entry point of the Pulumi program (`pulumi up` / `pulumi preview`)."""
+    cfg = read_config()
+    if not os.path.exists(cfg.lambda_zip):
+        raise PackageError(f"{cfg.lambda_zip} not found: run `make package` before pulumi up")
+    deploy(cfg, pulumi.get_stack())
