@@ -98,6 +98,7 @@ class KeyProvider:
         min_refresh_seconds: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
         rand: Callable[[], float] = random.random,
+        auth_errors: tuple[type[BaseException], ...] = (AuthenticationError,),
     ) -> None:
         resolved = setting(secret_id, CONSUMER_ENV.api_key_secret_id)
         if not resolved:
@@ -118,6 +119,8 @@ class KeyProvider:
             rand=rand,
             identity=lambda key: key.version_id,
         )
+        #: what ``call`` treats as "Synap rejected the key": add your SDK's 401 error here
+        self.auth_errors = auth_errors
         #: 401s answered by a refresh that found a newer key
         self.auth_refreshes = 0
 
@@ -145,19 +148,20 @@ class KeyProvider:
         key = self.get()
         try:
             return fn(key)
-        except AuthenticationError as exc:
+        except self.auth_errors as exc:
+            correlation_id = getattr(exc, "correlation_id", None)
             fresh = self.refresh(seen=key)
             if fresh.version_id == key.version_id:
                 log.warning(
                     "Synap rejected the key and the secret holds no newer one",
-                    extra={"correlation_id": exc.correlation_id, "key_id": key.key_id},
+                    extra={"correlation_id": correlation_id, "key_id": key.key_id},
                 )
                 raise
             self.auth_refreshes += 1
             log.info(
                 "Synap rejected the cached key; retrying once with the current one",
                 extra={
-                    "correlation_id": exc.correlation_id,
+                    "correlation_id": correlation_id,
                     "old_key_id": key.key_id,
                     "key_id": fresh.key_id,
                 },

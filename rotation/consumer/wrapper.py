@@ -26,6 +26,7 @@ from typing import ParamSpec, TypeVar
 from rotation.consumer.exceptions import ConsumerError
 from rotation.consumer.metrics import CallOutcome, EmfMetrics, ErrorKind
 from rotation.exceptions import AuthenticationError, RateLimitError, SynapError
+from rotation.keys import KEY_PATTERN, redact
 
 __all__ = ["SynapCallGuard", "classify"]
 
@@ -34,8 +35,21 @@ P = ParamSpec("P")
 log = logging.getLogger("rotation.consumer")
 
 
-def classify(exc: BaseException) -> tuple[ErrorKind, bool, str | None]:
-    """``(metric kind, transient?, correlation id)`` of a failure."""
+Classification = tuple[ErrorKind, bool, str | None]
+
+
+def _safe_message(exc: BaseException) -> str:
+    """This project's errors never carry a key; another SDK's might: redact key shapes."""
+    text = str(getattr(exc, "message", None) or exc)
+    return KEY_PATTERN.sub(lambda m: redact(m.group(0)), text)[:300]
+
+
+def classify(exc: BaseException) -> Classification:
+    """``(metric kind, transient?, correlation id)`` of a failure.
+
+    Knows this project's trees (:mod:`rotation.exceptions`, the consumer's); pass
+    ``classify=`` to :class:`SynapCallGuard` to teach it another SDK's errors.
+    """
     if isinstance(exc, SynapError):
         if isinstance(exc, AuthenticationError):
             kind: ErrorKind = "auth"
@@ -58,8 +72,10 @@ class SynapCallGuard:
         *,
         timer: Callable[[], float] = time.perf_counter,
         logger: logging.Logger | None = None,
+        classify: Callable[[BaseException], Classification | None] | None = None,
     ) -> None:
         self.metrics = metrics
+        self._classify = classify
         self._timer = timer
         self._log = logger or log
 
@@ -78,8 +94,15 @@ class SynapCallGuard:
         started = self._timer()
         try:
             result = fn()
-        except (SynapError, ConsumerError) as exc:
-            kind, transient, correlation_id = classify(exc)
+        except Exception as exc:
+            known = self._classification(exc)
+            if known is None:
+                # A bug in the caller's code, not a Synap failure: count it, never swallow it.
+                self.metrics.record(
+                    CallOutcome(operation, mode, self._elapsed_ms(started), "other")
+                )
+                raise
+            kind, transient, correlation_id = known
             self.metrics.record(
                 CallOutcome(operation, mode, self._elapsed_ms(started), kind, False, correlation_id)
             )
@@ -89,7 +112,7 @@ class SynapCallGuard:
                 operation,
                 "transient" if transient else "permanent",
                 type(exc).__name__,
-                exc.message,
+                _safe_message(exc),
                 extra={
                     "correlation_id": correlation_id,
                     "operation": operation,
@@ -99,10 +122,6 @@ class SynapCallGuard:
             )
             if transient:
                 return None
-            raise
-        except Exception:
-            # A bug in the caller's code, not a Synap failure: count it, never swallow it.
-            self.metrics.record(CallOutcome(operation, mode, self._elapsed_ms(started), "other"))
             raise
         empty = bool(zero_results(result)) if zero_results is not None else False
         self.metrics.record(CallOutcome(operation, mode, self._elapsed_ms(started), None, empty))
@@ -121,6 +140,15 @@ class SynapCallGuard:
             return inner
 
         return decorate
+
+    def _classification(self, exc: BaseException) -> Classification | None:
+        if self._classify is not None:
+            custom = self._classify(exc)
+            if custom is not None:
+                return custom
+        if isinstance(exc, SynapError | ConsumerError):
+            return classify(exc)
+        return None
 
     def _elapsed_ms(self, started: float) -> float:
         return (self._timer() - started) * 1000.0

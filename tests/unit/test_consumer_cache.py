@@ -227,3 +227,25 @@ def test_secret_id_and_ttl_come_from_the_environment(monkeypatch: pytest.MonkeyP
     monkeypatch.delenv("SYNAP_API_KEY_SECRET_ID")
     with pytest.raises(ValueError, match="SYNAP_API_KEY_SECRET_ID"):
         KeyProvider(reader=StaticReader())
+
+
+class SdkAuthError(Exception):
+    """Another SDK's 401."""
+
+
+def test_provider_call_accepts_another_sdks_auth_error() -> None:
+    reader = StaticReader()
+    old, new = generate_key(), generate_key()
+    reader.put("AWSCURRENT", key_json(old, "key_old"), "v1")
+    provider = KeyProvider(
+        reader.secret_id, reader=reader, clock=FakeClock(), auth_errors=(SdkAuthError,)
+    )
+    provider.get()
+    reader.put("AWSCURRENT", key_json(new, "key_new"), "v2")
+
+    def call(key: SynapKey) -> str:
+        if key.api_key != new:
+            raise SdkAuthError("401")
+        return "ok"
+
+    assert provider.call(call) == "ok" and provider.auth_refreshes == 1

@@ -221,3 +221,27 @@ def test_decorator_form() -> None:
 def test_empty_instance_is_refused() -> None:
     with pytest.raises(ValueError, match="Instance"):
         EmfMetrics("")
+
+
+class SdkTimeoutError(Exception):
+    """Stands in for another SDK's exception type."""
+
+
+def test_a_custom_classifier_teaches_the_guard_another_sdks_errors(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    lines: list[str] = []
+    leaked = "synap_" + "A" * 58
+
+    def sdk_classes(exc: BaseException) -> tuple[Any, bool, str | None] | None:
+        return ("other", True, "sdk-cid") if isinstance(exc, SdkTimeoutError) else None
+
+    guard = SynapCallGuard(EmfMetrics("inst_abc", write=lines.append), classify=sdk_classes)
+
+    def fail() -> None:
+        raise SdkTimeoutError(f"timed out using {leaked}")
+
+    with caplog.at_level(logging.WARNING, logger="rotation.consumer"):
+        assert guard.call("context.fetch", fail) is None
+    assert json.loads(lines[-1])["correlation_id"] == "sdk-cid"
+    assert leaked not in caplog.text and "synap_AAAA" in caplog.text
