@@ -139,8 +139,6 @@ def service_policy(
         ),
         # The sweep and `status` find managed secrets by tag and pending revokes by name.
         _statement("Discovery", DISCOVERY_ACTIONS, ["*"]),
-        # Read-only: the post-deploy soak check looks for an auth-failure spike.
-        _statement("SoakCheck", ["cloudwatch:GetMetricData"], ["*"]),
     )
 
 

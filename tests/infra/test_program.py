@@ -194,7 +194,6 @@ def test_iam_is_scoped_to_arns(plan_name: str, request: pytest.FixtureRequest) -
             # only actions AWS cannot scope to a resource
             assert set(actions) <= {
                 "cloudwatch:PutMetricData",
-                "cloudwatch:GetMetricData",
                 "secretsmanager:ListSecrets",
                 "scheduler:ListSchedules",
             }, st
@@ -408,3 +407,41 @@ def test_existing_admin_secret_vpc_and_explicit_days(alt_plan: Plan) -> None:
     secret = alt_plan.one(SECRET, "inst_alt-api-key")["inputs"]
     assert secret["tags"][INSTANCE_TAG] == "inst_alt"
     assert alt_plan.of_type("aws:kms/replicaKey:ReplicaKey") == []
+
+
+AWS_CALL = re.compile(r"\.(?:get_paginator\(\"([a-z_]+)\"\)|([a-z]+(?:_[a-z]+)+))\(")
+LAMBDA_CODE = ("rotation/handler.py", "rotation/engine", "rotation/deployers")
+NOT_AWS = {"get_paginator", "get_waiter"}
+
+
+def test_the_role_allows_every_aws_call_the_lambda_code_makes(
+    example_plan: Plan, alt_plan: Plan
+) -> None:
+    # GIVEN every boto3 client method the Lambda's code calls, as IAM action candidates
+    import botocore.session
+
+    from tests.infra.conftest import ROOT
+
+    session = botocore.session.get_session()
+    by_snake: dict[str, set[str]] = {}
+    for service in ("secretsmanager", "scheduler", "ecs", "lambda", "cloudwatch"):
+        for op in session.get_service_model(service).operation_names:
+            snake = re.sub(r"(?<!^)(?=[A-Z])", "_", op).lower()
+            by_snake.setdefault(snake, set()).add(f"{service}:{op}")
+    called: dict[str, set[str]] = {}
+    for where in LAMBDA_CODE:
+        path = ROOT / where
+        files = [path] if path.is_file() else sorted(path.rglob("*.py"))
+        for file in files:
+            for paginated, method in AWS_CALL.findall(file.read_text(encoding="utf-8")):
+                name = paginated or method
+                if name in by_snake and name not in NOT_AWS:
+                    called[name] = by_snake[name]
+    assert "put_secret_value" in called  # the scan does find the engine's calls
+    # THEN the role's policies grant each of them (tag_resource: any one of the services);
+    # the example has an ECS consumer, the other stack a Lambda one.
+    granted = {
+        a for plan in (example_plan, alt_plan) for st in statements(plan) for a in st["Action"]
+    }
+    missing = sorted(name for name, actions in called.items() if not actions & granted)
+    assert missing == []
