@@ -28,6 +28,7 @@ from rotation.engine.aws import AwsClients, Metrics, Scheduler, SecretMeta, Secr
 from rotation.engine.decide import (
     CURRENT,
     PENDING,
+    PREVIOUS,
     Proceed,
     check_step,
     key_label,
@@ -242,7 +243,9 @@ class Engine:
         else:
             result["result"] = "already-current"
         meta = self.store.describe(meta.arn)
-        result["revokes_scheduled"] = self.schedule_revokes(meta)
+        # A retry (already) re-ensures every schedule; a first run only the new pin's.
+        only = None if already else stage_holder(meta.versions, PREVIOUS)
+        result["revokes_scheduled"] = self.schedule_revokes(meta, only=only)
         deployers = self.deployers(meta)
         if local:
             result["deploy"] = "by-driver"  # the local driver runs deploy + verify next
@@ -275,11 +278,13 @@ class Engine:
         raw = self.store.get_value(meta.arn, stage=stage, version_id=version_id)
         return self.strategy(meta).parse(raw, where=f"version {version_id} of {meta.name}")
 
-    def schedule_revokes(self, meta: SecretMeta) -> int:
-        """Make sure every pinned version has its one-time revoke schedule (idempotent)."""
+    def schedule_revokes(self, meta: SecretMeta, *, only: str | None = None) -> int:
+        """Make sure pinned versions have their one-time revoke schedule (idempotent)."""
         count = 0
         for version_id, stage, at in self.pinned(meta):
             if CURRENT in meta.versions.get(version_id, []):
+                continue
+            if only is not None and version_id != only:
                 continue
             cred = self.pinned_credential(meta, version_id, stage)
             payload = {"action": "revoke", "SecretId": meta.arn, "KeyId": cred.key_id}
@@ -326,7 +331,8 @@ class Engine:
             try:
                 self.run_deployers(meta, token, cred.key_id)
                 self.verify_in_use(meta, cred)
-            except (RotationError, SynapError) as exc:
+            except (VerifyError, DeployError) as exc:
+                # Transient AWS/Synap errors propagate instead: the caller retries.
                 log.error("deploy/verify failed, rolling back: %s", exc.message)
                 self.metrics.put("RotationFailed", meta.name)
                 from rotation.engine.operations import rollback

@@ -104,6 +104,8 @@ class World:
     seed: SeedInfo
     ever_current: set[str] = field(default_factory=set)
     engines: list[Engine] = field(default_factory=list)
+    session: Any = None
+    http_clients: list[httpx.Client] = field(default_factory=list)
 
     @property
     def instance_id(self) -> str:
@@ -124,7 +126,9 @@ class World:
         timeout = httpx.Timeout(connect=2.0, read=0.5, write=2.0, pool=2.0)
         engine = Engine(
             self.config(**overrides),
-            clients=AwsClients(max_attempts=max_attempts, read_timeout=5, connect_timeout=2),
+            clients=AwsClients(
+                session=self.session, max_attempts=max_attempts, read_timeout=5, connect_timeout=2
+            ),
             clock=self.clock,
             sleep=self.clock.sleep,
             synap_options={
@@ -140,6 +144,8 @@ class World:
     def close(self) -> None:
         for engine in self.engines:
             engine.close()
+        for client in self.http_clients:
+            client.close()
 
     # -- looking at AWS ----------------------------------------------------------------
 
@@ -227,14 +233,22 @@ class World:
         assert not orphans, f"invariant 3: orphan keys {orphans}"
 
 
-@pytest.fixture
-def world_factory(aws_env: str, emu: EmulatorServer, clock: FakeClock) -> Iterator[Any]:
-    import boto3
+class _Factory:
+    """Makes Worlds: a fresh Synap instance and fresh secrets per call (no state reset)."""
 
-    sm = boto3.client("secretsmanager")
-    made: list[World] = []
+    def __init__(self, emu: EmulatorServer, clock: FakeClock) -> None:
+        import boto3
 
-    def make(*, empty: bool = False, tags: bool = True, name: str | None = None) -> World:
+        self.emu = emu
+        self.clock = clock
+        # One session for every engine: botocore caches service models per session, and
+        # building clients from a fresh session costs ~80 ms each.
+        self.session = boto3.session.Session()
+        self.sm: Any = self.session.client("secretsmanager")
+        self.made: list[World] = []
+
+    def __call__(self, *, empty: bool = False, tags: bool = True, name: str | None = None) -> World:
+        emu, sm = self.emu, self.sm
         seed = emu.seed_instance()
         admin_id = unique("synap/test/admin")
         sm.create_secret(Name=admin_id, SecretString=json.dumps({"admin_key": emu.admin_key}))
@@ -259,13 +273,27 @@ def world_factory(aws_env: str, emu: EmulatorServer, clock: FakeClock) -> Iterat
                 "created_at": "2026-01-01T00:00:00Z",
             }
             sm.create_secret(Name=secret_id, SecretString=json.dumps(value), Tags=tag_list)
-        world = World(emu, clock, sm, secret_id, admin_id, seed)
-        made.append(world)
+        world = World(emu, self.clock, sm, secret_id, admin_id, seed, session=self.session)
+        self.made.append(world)
         return world
 
-    yield make
-    for world in made:
-        world.close()
+    def close(self) -> None:
+        for world in self.made:
+            world.close()
+
+
+@pytest.fixture
+def world_factory(aws_env: str, emu: EmulatorServer, clock: FakeClock) -> Iterator[_Factory]:
+    factory = _Factory(emu, clock)
+    yield factory
+    factory.close()
+
+
+@pytest.fixture(scope="module")
+def world_factory_module(aws_env: str, emu: EmulatorServer, clock: FakeClock) -> Iterator[_Factory]:
+    factory = _Factory(emu, clock)
+    yield factory
+    factory.close()
 
 
 @pytest.fixture

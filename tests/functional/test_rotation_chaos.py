@@ -1,0 +1,106 @@
+"""Reliability: the six invariants of DESIGN.md under every fault at every call.
+
+- each fault kind at each call index of a rotation, and a crash between any two calls
+  followed by the service's retry of the same step (exhaustive, deterministic);
+- randomized fault schedules with hypothesis: 300 in ``make test``, more with
+  ``SYNAP_CHAOS_EXAMPLES`` under ``make chaos`` (marker ``slow``).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rotation.engine.driver import rotate_in_process
+from tests.functional.conftest import World
+from tests.functional.rotation_chaos import KINDS, Outcome, run_schedule
+
+STATS: dict[str, int] = {"schedules": 0, "broken": 0, "faults_fired": 0}
+
+
+@pytest.fixture(scope="module")
+def calls_per_rotation(world_factory_module: Any) -> int:
+    world: World = world_factory_module()
+    report = rotate_in_process(world.engine(), world.secret_id)
+    return sum(report["calls"].values())
+
+
+def _run(world: World, faults: dict[int, str]) -> Outcome:
+    STATS["schedules"] += 1
+    try:
+        outcome = run_schedule(world, faults)
+    except BaseException:
+        STATS["broken"] += 1
+        raise
+    STATS["faults_fired"] += len(outcome.fired)
+    return outcome
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_fault_at_every_call_keeps_the_invariants(
+    kind: str, calls_per_rotation: int, world_factory_module: Any
+) -> None:
+    # GIVEN a rotation of N calls; WHEN call i fails with `kind` (i = 0..N-1)
+    fired = 0
+    for index in range(calls_per_rotation + 2):
+        world: World = world_factory_module()
+        outcome = _run(world, {index: kind})
+        fired += len(outcome.fired)
+    # THEN every run kept the invariants (checked inside) and the faults really fired
+    assert fired >= calls_per_rotation
+
+
+def test_a_fault_then_a_crash_then_faults_again(world_factory_module: Any) -> None:
+    world: World = world_factory_module()
+    outcome = _run(world, {3: "crash", 4: "lost-response", 9: "timeout", 12: "crash", 15: "500"})
+    assert len(outcome.fired) >= 4
+
+
+EXAMPLES = int(os.environ.get("SYNAP_CHAOS_EXAMPLES", "300"))
+
+schedules = st.dictionaries(
+    keys=st.integers(min_value=0, max_value=45),
+    values=st.sampled_from(KINDS),
+    min_size=1,
+    max_size=6,
+)
+
+
+def _property(world_factory_module: Any, faults: dict[int, str]) -> None:
+    world: World = world_factory_module()
+    _run(world, faults)
+
+
+@settings(
+    max_examples=min(EXAMPLES, 300),
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(faults=schedules)
+def test_random_fault_schedules_keep_the_invariants(
+    world_factory_module: Any, faults: dict[int, str]
+) -> None:
+    _property(world_factory_module, faults)
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=int(os.environ.get("SYNAP_CHAOS_EXAMPLES", "5000")),
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(faults=schedules)
+def test_long_chaos_run(world_factory_module: Any, faults: dict[int, str]) -> None:
+    _property(world_factory_module, faults)
+
+
+def test_report_chaos_numbers() -> None:
+    # Printed with -s; the issue asks for schedules run and invariants broken (0).
+    print(f"\nchaos: {STATS}")
+    assert STATS["broken"] == 0
