@@ -176,10 +176,8 @@ class World:
         return dict(json.loads(raw["SecretString"])) if "SecretString" in raw else None
 
     def schedules(self) -> dict[str, dict[str, Any]]:
-        import boto3
-
-        sc = boto3.client("scheduler")
-        out = {}
+        sc: Any = self.session.client("scheduler")
+        out: dict[str, dict[str, Any]] = {}
         for item in sc.list_schedules(GroupName=GROUP)["Schedules"]:
             out[item["Name"]] = sc.get_schedule(Name=item["Name"], GroupName=GROUP)
         return out
