@@ -6,6 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTEST_ARGS ?=
+PLAN_ARGS ?=
 
 .PHONY: help install lint fmt typecheck pytest test demo bench chaos plan package clean
 
@@ -53,7 +54,7 @@ chaos: $(STAMP)
 	SYNAP_CHAOS_EXAMPLES=5000 $(PY) -m pytest -q -m slow tests
 
 plan: $(STAMP)
-	$(PY) -m infra.plan
+	$(PY) -m infra.plan $(PLAN_ARGS)
 
 package: $(STAMP)
 	$(PY) scripts/package_lambda.py
