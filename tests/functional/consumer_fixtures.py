@@ -13,12 +13,14 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from rotation.consumer import SIGNATURE_HEADER, WebhookVerificationError, WebhookVerifier
 from rotation.consumer.exceptions import SecretNotFoundError
 from rotation.consumer.secrets import SecretVersion, Stage
 from rotation.synap_client import SynapAdminClient
@@ -171,3 +173,48 @@ class StaticReader:
         if stage not in self.values:
             raise SecretNotFoundError(f"no version of {secret_id!r} in {stage}")
         return self.values[stage]
+
+
+@dataclass
+class Receiver:
+    """An application's webhook endpoint: 204 when verified, 401 otherwise."""
+
+    verifier: WebhookVerifier
+    outcomes: list[str] = field(default_factory=list)
+    server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}/hooks/synap"
+
+    def start(self) -> None:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                try:
+                    which = receiver.verifier.verify(raw, self.headers.get(SIGNATURE_HEADER))
+                except WebhookVerificationError as exc:
+                    receiver.outcomes.append(type(exc).__name__)
+                    self.send_response(401)
+                else:
+                    receiver.outcomes.append(which)
+                    self.send_response(204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()

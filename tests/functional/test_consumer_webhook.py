@@ -10,21 +10,26 @@ from __future__ import annotations
 
 import json
 import secrets
-import threading
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
-from rotation.consumer import SIGNATURE_HEADER, WebhookVerificationError, WebhookVerifier
+from rotation.consumer import WebhookVerifier
 from rotation.contract import DEFAULT_GRACE_SECONDS
 from rotation.emulator import EmulatorServer
-from tests.functional.consumer_fixtures import FakeClock, moto_endpoint, promote, sm, unique
+from tests.functional.consumer_fixtures import (
+    FakeClock,
+    Receiver,
+    moto_endpoint,
+    promote,
+    sm,
+    unique,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
@@ -39,49 +44,6 @@ def new_signing_secret() -> str:
 def secret_value(signing_secret: str, created_at: float) -> str:
     stamp = datetime.fromtimestamp(created_at, UTC).isoformat()
     return json.dumps({"signing_secret": signing_secret, "created_at": stamp})
-
-
-@dataclass
-class Receiver:
-    """An application's webhook endpoint: 204 when verified, 401 otherwise."""
-
-    verifier: WebhookVerifier
-    outcomes: list[str] = field(default_factory=list)
-    server: ThreadingHTTPServer | None = None
-
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}/hooks/synap"
-
-    def start(self) -> None:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                try:
-                    which = receiver.verifier.verify(raw, self.headers.get(SIGNATURE_HEADER))
-                except WebhookVerificationError as exc:
-                    receiver.outcomes.append(type(exc).__name__)
-                    self.send_response(401)
-                else:
-                    receiver.outcomes.append(which)
-                    self.send_response(204)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
 
 
 class Synap:

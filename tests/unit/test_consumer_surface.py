@@ -27,6 +27,7 @@ MODULES = [
     "rotation.consumer.metrics",
     "rotation.consumer.wrapper",
     "rotation.consumer.memory_client",
+    "rotation.consumer.webhook_strategy",
     "rotation.emulator_memory",
 ]
 
@@ -134,3 +135,29 @@ def test_no_key_in_repr_or_logs(caplog: pytest.LogCaptureFixture) -> None:
     assert key not in shown and key not in caplog.text
     assert "synap_" in repr(loaded)  # the redacted preview
     assert loaded.api_key == key
+
+
+def test_webhook_strategy_mints_32_random_bytes_and_never_shows_them() -> None:
+    from rotation.consumer.webhook_strategy import WebhookSecretStrategy, fingerprint
+    from rotation.engine.exceptions import SecretValueError
+
+    def no_synap() -> Any:
+        raise AssertionError("minting a signing secret needs no Synap call")
+
+    strategy = WebhookSecretStrategy(no_synap, clock=lambda: 1_800_000_000.0)
+    made = strategy.mint("inst_1", "keyops-token")
+    assert len(bytes.fromhex(made.signing_secret)) == 32
+    assert made.key_id == fingerprint(made.signing_secret)
+    assert made.created_at == "2027-01-15T08:00:00.000000Z"
+    assert made.signing_secret not in repr(made)
+    assert strategy.parse(made.to_json()) == made
+    assert strategy.mint("inst_1", "keyops-token").signing_secret != made.signing_secret
+    for bad in (
+        None,
+        "",
+        "[]",
+        '{"signing_secret": "short", "instance_id": "i", "created_at": "t"}',
+    ):
+        with pytest.raises(SecretValueError) as info:
+            strategy.parse(bad)
+        assert "short" not in str(info.value)

@@ -1,0 +1,164 @@
+"""The engine rotates a webhook signing secret; an application's receiver never drops a webhook.
+
+The ``webhook-secret`` strategy (``rotation/consumer/webhook_strategy.py``) is plugged
+into the real engine; the emulator delivers a signed event at every progress point of
+the rotation. The engine has no per-strategy deploy call yet, so these tests add the
+one-line hook the strategy needs (``strategy.deploy(credential)`` before the deployers)
+by wrapping ``run_deployers``; the last test shows what happens without it.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from rotation.consumer import WebhookVerifier, sign
+from rotation.consumer.webhook_strategy import (
+    WEBHOOK_KIND,
+    WebhookSecretStrategy,
+    fingerprint,
+)
+from rotation.contract import DEFAULT_GRACE_SECONDS, INSTANCE_TAG, KIND_TAG
+from rotation.engine import strategy as strategy_registry
+from rotation.engine.decide import CURRENT
+from rotation.engine.driver import rotate_in_process
+from rotation.engine.engine import Engine
+from rotation.engine.revoke import revoke
+from rotation.exceptions import RateLimitError
+from tests.functional.conftest import World, unique
+from tests.functional.consumer_fixtures import Receiver
+
+
+class Hooks:
+    """Synap's admin API as an operator uses it, and the app's receiver."""
+
+    def __init__(self, world: World, secret_id: str) -> None:
+        self.world = world
+        self.secret_id = secret_id
+        self.auth = {"Authorization": f"Bearer {world.emu.admin_key}"}
+        verifier = WebhookVerifier(
+            secret_id, client=world.sm, clock=world.clock, monotonic=world.clock
+        )
+        self.receiver = Receiver(verifier)
+        self.receiver.start()
+        self.statuses: list[int | None] = []
+
+    def configure(self, signing_secret: str) -> None:
+        httpx.put(
+            f"{self.world.emu.url}/v1/instances/{self.world.instance_id}/webhook",
+            json={"url": self.receiver.url, "signing_secret": signing_secret},
+            headers=self.auth,
+        ).raise_for_status()
+
+    def deliver(self, _: str = "") -> None:
+        r = httpx.post(
+            f"{self.world.emu.url}/_emulator/webhooks/deliver",
+            json={"instance_id": self.world.instance_id, "event_type": "memory.created"},
+            headers=self.auth,
+            timeout=10,
+        )
+        r.raise_for_status()
+        self.statuses.append(r.json()["status_code"])
+
+    def post_signed_with(self, signing_secret: str) -> int:
+        body = json.dumps({"event_id": "evt_x", "timestamp": self.world.clock()}).encode()
+        r = httpx.post(
+            self.receiver.url,
+            content=body,
+            headers={"X-Synap-Signature": sign(body, signing_secret)},
+        )
+        return r.status_code
+
+
+@pytest.fixture
+def hooks(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hooks]:
+    # Register the strategy with the fixtures' clock for this test only.
+    monkeypatch.setitem(
+        strategy_registry._REGISTRY,
+        WEBHOOK_KIND,
+        lambda synap: WebhookSecretStrategy(synap, clock=world.clock),
+    )
+    first = secrets.token_bytes(32).hex()
+    secret_id = unique("synap/test/webhook-secret")
+    value = {
+        "signing_secret": first,
+        "instance_id": world.instance_id,
+        "label": "initial",
+        "created_at": "2026-01-01T00:00:00Z",
+    }
+    world.sm.create_secret(
+        Name=secret_id,
+        SecretString=json.dumps(value),
+        Tags=[
+            {"Key": KIND_TAG, "Value": WEBHOOK_KIND},
+            {"Key": INSTANCE_TAG, "Value": world.instance_id},
+        ],
+    )
+    h = Hooks(world, secret_id)
+    h.configure(first)
+    yield h
+    h.receiver.stop()
+
+
+def with_strategy_deploy(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hook the engine lacks: tell the provider (strategy.deploy) before the deployers."""
+    original = engine.run_deployers
+
+    def run_deployers(meta: Any, version_id: str, key_id: str) -> None:
+        strategy = engine.strategy(meta)
+        deploy = getattr(strategy, "deploy", None)
+        if deploy is not None:
+            raw = engine.store.get_value(meta.arn, stage=CURRENT, version_id=version_id)
+            deploy(strategy.parse(raw))
+        original(meta, version_id, key_id)
+
+    monkeypatch.setattr(engine, "run_deployers", run_deployers)
+
+
+def current_secret(world: World, secret_id: str) -> str:
+    raw = world.sm.get_secret_value(SecretId=secret_id, VersionStage="AWSCURRENT")
+    value: str = json.loads(raw["SecretString"])["signing_secret"]
+    return value
+
+
+def test_engine_rotates_the_signing_secret_without_dropping_a_webhook(
+    world: World, hooks: Hooks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = current_secret(world, hooks.secret_id)
+    engine = world.engine(deployers={"*": [{"type": "none"}]})
+    with_strategy_deploy(engine, monkeypatch)
+    engine.progress = hooks.deliver  # a delivery before every step, the deploy and verify
+
+    report = rotate_in_process(engine, hooks.secret_id)
+    new = current_secret(world, hooks.secret_id)
+    assert new != first and len(bytes.fromhex(new)) == 32
+    assert report["deploy"]["result"] == "verified"
+    assert report["key_id"] == fingerprint(new)
+    hooks.deliver()  # Synap now signs with the new secret
+
+    # WHEN the grace passes, THEN the engine retires the old secret
+    world.clock.advance(DEFAULT_GRACE_SECONDS + 60)
+    assert revoke(engine, hooks.secret_id, fingerprint(first))["result"] == "revoked"
+    hooks.deliver()
+
+    # THEN every delivery was accepted; a forgery with the old secret is not any more
+    assert len(hooks.statuses) >= 6 and set(hooks.statuses) == {204}
+    assert hooks.post_signed_with(first) == 401
+    assert hooks.post_signed_with(new) == 204
+    assert first not in json.dumps(report) and new not in json.dumps(report)
+
+
+def test_without_the_deploy_hook_the_old_secret_is_not_retired(world: World, hooks: Hooks) -> None:
+    first = current_secret(world, hooks.secret_id)
+    engine = world.engine(deployers={"*": [{"type": "none"}]})
+    rotate_in_process(engine, hooks.secret_id)
+    hooks.deliver()  # Synap still signs with the first (now AWSPREVIOUS) secret: in grace
+    assert hooks.statuses == [204]
+    world.clock.advance(DEFAULT_GRACE_SECONDS + 60)
+    with pytest.raises(RateLimitError, match="still authenticates"):
+        revoke(engine, hooks.secret_id, fingerprint(first))
