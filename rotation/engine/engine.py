@@ -196,7 +196,14 @@ class Engine:
         if token in meta.versions:
             existing = self.store.get_value(meta.arn, stage=PENDING, version_id=token)
             if existing is not None:
-                self.strategy(meta).parse(existing, where=f"pending value of {meta.name}")
+                cred = self.strategy(meta).parse(existing, where=f"pending value of {meta.name}")
+                if cred.label != key_label(token):
+                    # e.g. a copy of the current value: promoting it would later revoke
+                    # the key that is still in use.
+                    raise StepError(
+                        f"version {token} holds a value this rotation did not make "
+                        f"(key {cred.key_id}); clear it with repair"
+                    )
                 log.info("version already has a value: nothing to do")
                 return {"step": "createSecret", "result": "exists"}
         current = self.current_credential(meta)
