@@ -1,0 +1,190 @@
+"""The secret scanner: files, directories (respecting .gitignore), a git diff or the index.
+
+The adapter part of the scanner: it reads files and runs git, then hands bytes to the
+pure rule engine (:mod:`policies.findings`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from policies.findings import findings_from_bytes
+from policies.gitdiff import added_lines
+from policies.rules.model import Enforcement, Finding
+
+__all__ = [
+    "DEFAULT_MAX_FILE_SIZE",
+    "ScanResult",
+    "Skipped",
+    "iter_files",
+    "scan_bytes_as",
+    "scan_diff",
+    "scan_paths",
+]
+
+#: Files (or a file's added lines) larger than this are skipped and reported.
+DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
+_BINARY_PROBE = 8192
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass
+class ScanResult:
+    findings: list[Finding] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    files_scanned: int = 0
+    bytes_scanned: int = 0
+    allowed: int = 0
+    baselined: int = 0
+
+    @property
+    def failed(self) -> bool:
+        """True when a mandatory finding remains: the scan should block."""
+        return any(f.enforcement == "mandatory" for f in self.findings)
+
+    def add(
+        self, path: str, data: bytes, enforcement: Mapping[str, Enforcement], **kw: object
+    ) -> None:
+        text = findings_from_bytes(data, path, enforcement, **kw)  # type: ignore[arg-type]
+        self.findings.extend(text.findings)
+        self.allowed += text.allowed
+        self.files_scanned += 1
+        self.bytes_scanned += len(data)
+
+
+class _Ignores:
+    """Stacked .gitignore files, each relative to its own directory (git's semantics)."""
+
+    def __init__(self) -> None:
+        self._specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
+
+    def push(self, directory: str) -> None:
+        try:
+            with open(os.path.join(directory, ".gitignore"), encoding="utf-8") as fh:
+                lines = fh.read().splitlines()
+        except (OSError, UnicodeDecodeError):
+            return
+        self._specs.append((directory, pathspec.GitIgnoreSpec.from_lines(lines)))
+
+    def pop_outside(self, directory: str) -> None:
+        while self._specs and not (directory + os.sep).startswith(self._specs[-1][0] + os.sep):
+            self._specs.pop()
+
+    def ignored(self, path: str, is_dir: bool) -> bool:
+        for base, spec in self._specs:
+            rel = os.path.relpath(path, base).replace(os.sep, "/")
+            if spec.match_file(rel + "/" if is_dir else rel):
+                return True
+        return False
+
+
+def iter_files(root: Path) -> Iterator[Path]:
+    """Files under ``root`` in a stable order, skipping ``.git`` and what .gitignore ignores."""
+    if not root.is_dir():
+        yield root
+        return
+    ignores = _Ignores()
+    for directory, dirnames, filenames in os.walk(root):
+        ignores.pop_outside(directory)
+        ignores.push(directory)
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if d != ".git" and not ignores.ignored(os.path.join(directory, d), True)
+        )
+        for name in sorted(filenames):
+            full = os.path.join(directory, name)
+            if not ignores.ignored(full, False):
+                yield Path(full)
+
+
+def _display(path: Path, base: Path | None) -> str:
+    if base is not None:
+        try:
+            return path.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.as_posix()
+
+
+def scan_bytes_as(
+    result: ScanResult,
+    path: str,
+    data: bytes,
+    enforcement: Mapping[str, Enforcement],
+    max_file_size: int,
+    **kw: object,
+) -> None:
+    """Scan one buffer into ``result``, or record why it was skipped."""
+    if len(data) > max_file_size:
+        result.skipped.append(Skipped(path, f"larger than {max_file_size} bytes ({len(data)})"))
+    elif b"\0" in data[:_BINARY_PROBE]:
+        result.skipped.append(Skipped(path, "binary"))
+    else:
+        result.add(path, data, enforcement, **kw)
+
+
+def scan_paths(
+    paths: Sequence[Path],
+    enforcement: Mapping[str, Enforcement],
+    *,
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+    base: Path | None = None,
+) -> ScanResult:
+    """Scan files and directories; paths are reported relative to ``base`` when given."""
+    result = ScanResult()
+    for root in paths:
+        if not root.exists():
+            result.skipped.append(Skipped(root.as_posix(), "does not exist"))
+            continue
+        for path in iter_files(root):
+            shown = _display(path, base)
+            try:
+                if path.is_symlink() or not path.is_file():
+                    continue
+                if path.stat().st_size > max_file_size:
+                    size = path.stat().st_size
+                    result.skipped.append(
+                        Skipped(shown, f"larger than {max_file_size} bytes ({size})")
+                    )
+                    continue
+                data = path.read_bytes()
+            except OSError as exc:
+                result.skipped.append(Skipped(shown, f"unreadable: {exc.strerror or exc}"))
+                continue
+            scan_bytes_as(result, shown, data, enforcement, max_file_size)
+    return result
+
+
+def scan_diff(
+    repo: Path,
+    enforcement: Mapping[str, Enforcement],
+    *,
+    rev_range: str | None = None,
+    staged: bool = False,
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+) -> ScanResult:
+    """Scan only the added lines of ``rev_range`` (or of the index): cost follows the diff."""
+    result = ScanResult()
+    for diff in added_lines(repo, rev_range, staged=staged):
+        if diff.binary:
+            result.skipped.append(Skipped(diff.path, "binary"))
+            continue
+        if not diff.lines:
+            continue
+        data = b"\n".join(text for _, text in diff.lines)
+        line_map = [number for number, _ in diff.lines]
+        scan_bytes_as(
+            result, diff.path, data, enforcement, max_file_size, line_map=line_map, whole_file=False
+        )
+    return result
