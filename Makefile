@@ -48,6 +48,10 @@ demo: $(STAMP)
 	$(PY) scripts/demo.py
 
 bench: $(STAMP)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[bench]' \
+	  || echo "bench: could not install detect-secrets; its column will read n/a"
+	@command -v rg >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq ripgrep) >/dev/null 2>&1 \
+	  || echo "bench: could not install ripgrep (Debian package); its column will read n/a"
 	$(PY) benchmarks/run.py
 
 chaos: $(STAMP)
