@@ -1,0 +1,149 @@
+"""The CrossGuard policies, built from the same rules as ``synap-policy check``.
+
+Plain ``(args, report_violation)`` functions wrapped in pulumi-policy's policy classes.
+Importing this module starts nothing; only ``policies/__main__.py`` builds the
+``PolicyPack`` (which starts a gRPC server and blocks). Enforcement defaults come from
+the rule catalogue (mandatory for embedded keys) and each policy can be overridden with
+``pulumi preview --policy-pack policies --policy-pack-config FILE``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from policies.rules.catalog import RULES
+from policies.rules.resources import (
+    Resource,
+    Violation,
+    check_embedded_keys,
+    check_grace,
+    check_iam,
+    check_kms,
+    check_monitoring,
+    check_rotation,
+    check_rotation_rules,
+    check_sdk_inputs,
+)
+
+__all__ = [
+    "PACK_NAME",
+    "POLICIES",
+    "resource_from_args",
+    "resource_from_policy_resource",
+    "validate_resource",
+    "validate_stack",
+]
+
+PACK_NAME = "synap-keyops"
+ResourceCheck = Callable[[Resource], list[Violation]]
+StackCheck = Callable[[Sequence[Resource]], list[Violation]]
+
+#: Rule id -> the resource checks that report it (each filtered to that rule id).
+_RESOURCE_RULES: dict[str, tuple[ResourceCheck, ...]] = {
+    "no-key-in-resource-inputs": (check_embedded_keys,),
+    "secret-customer-managed-kms": (check_kms,),
+    "revoke-grace-period": (check_grace,),
+    "rotation-iam-no-wildcards": (check_iam,),
+    "sdk-log-level": (check_sdk_inputs,),
+    "sdk-cache-backend": (check_sdk_inputs,),
+    "sdk-backoff-jitter": (check_sdk_inputs,),
+    "sdk-session-timeout": (check_sdk_inputs,),
+    "sdk-timeouts": (check_sdk_inputs,),
+}
+#: Rule id -> (per-resource checks, whole-stack checks) for rules that need the stack.
+_STACK_RULES: dict[str, tuple[tuple[ResourceCheck, ...], tuple[StackCheck, ...]]] = {
+    "secret-rotation-enabled": ((check_rotation_rules,), (check_rotation,)),
+    "monitoring-alarms": ((), (check_monitoring,)),
+}
+_SEVERITY = {"error": Severity.HIGH, "warning": Severity.MEDIUM, "note": Severity.LOW}
+
+
+def resource_from_args(args: ResourceValidationArgs) -> Resource:
+    return Resource(type=args.resource_type, urn=args.urn, props=dict(args.props))
+
+
+def resource_from_policy_resource(r: PolicyResource) -> Resource:
+    # Stack validations see outputs as props: they are also where ids and ARNs live.
+    props: Mapping[str, Any] = dict(r.props)
+    return Resource(
+        type=r.resource_type,
+        urn=r.urn,
+        props=props,
+        id=str(props.get("id", "") or ""),
+        outputs=props,
+        dependencies=tuple(d.urn for d in r.dependencies),
+    )
+
+
+def validate_resource(rule_id: str) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
+    """The resource validation of one rule: report each violation of that rule."""
+    checks = _RESOURCE_RULES[rule_id]
+
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        resource = resource_from_args(args)
+        for check in checks:
+            for v in check(resource):
+                if v.rule_id == rule_id:
+                    report_violation(v.message, None)
+
+    validate.__name__ = rule_id.replace("-", "_")
+    return validate
+
+
+def validate_stack(rule_id: str) -> Callable[[StackValidationArgs, ReportViolation], None]:
+    """The stack validation of one rule: per-resource and whole-stack checks."""
+    resource_checks, stack_checks = _STACK_RULES[rule_id]
+
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        resources = [resource_from_policy_resource(r) for r in args.resources]
+        violations = [v for r in resources for check in resource_checks for v in check(r)]
+        violations += [v for check in stack_checks for v in check(resources)]
+        for v in violations:
+            if v.rule_id == rule_id:
+                report_violation(v.message, v.urn or None)
+
+    validate.__name__ = rule_id.replace("-", "_")
+    return validate
+
+
+def _policy_kwargs(rule_id: str) -> dict[str, Any]:
+    rule = RULES[rule_id]
+    severity = (
+        Severity.CRITICAL if rule_id == "no-key-in-resource-inputs" else _SEVERITY[rule.severity]
+    )
+    return {
+        "name": rule.id,
+        "description": rule.title,
+        "enforcement_level": EnforcementLevel(rule.enforcement),
+        "severity": severity,
+        "remediation_steps": rule.remediation,
+        "tags": [rule.family, "synap"],
+    }
+
+
+def _build() -> list[ResourceValidationPolicy | StackValidationPolicy]:
+    built: list[ResourceValidationPolicy | StackValidationPolicy] = [
+        ResourceValidationPolicy(validate=validate_resource(rule_id), **_policy_kwargs(rule_id))
+        for rule_id in _RESOURCE_RULES
+    ]
+    built += [
+        StackValidationPolicy(validate=validate_stack(rule_id), **_policy_kwargs(rule_id))
+        for rule_id in _STACK_RULES
+    ]
+    return built
+
+
+#: Every policy of the pack, in catalogue order.
+POLICIES = _build()
