@@ -102,6 +102,15 @@ def emulator(
     server.stop()
 
 
+def _register_engine_commands() -> None:
+    from rotation.cli_rotation import register
+
+    register(app)
+
+
+_register_engine_commands()
+
+
 def main() -> None:
     """Console-script entry point: map library errors to one line and an exit code."""
     try:

@@ -245,6 +245,13 @@ class SecretsStore:
         with aws_errors(f"UntagResource {secret_id}"):
             self._sm.untag_resource(SecretId=secret_id, TagKeys=keys)
 
+    def create(self, name: str, tags: Mapping[str, str]) -> None:
+        """Create an empty secret (no value yet) with ``tags``."""
+        with aws_errors(f"CreateSecret {name}"):
+            self._sm.create_secret(
+                Name=name, Tags=[{"Key": k, "Value": v} for k, v in tags.items()]
+            )
+
     def rotate(self, secret_id: str, token: str | None = None) -> str:
         kwargs: dict[str, str] = {"SecretId": secret_id}
         if token:

@@ -14,6 +14,7 @@ from rotation.contract import INSTANCE_TAG, KIND_TAG
 from rotation.engine.decide import CURRENT, PENDING, PREVIOUS, key_label, stage_holder
 from rotation.engine.engine import Engine, revoke_schedule_name
 from rotation.engine.exceptions import (
+    AwsError,
     SecretValueError,
     StepError,
     VerifyError,
@@ -160,11 +161,20 @@ def emergency_revoke(engine: Engine, secret_id: str) -> dict[str, Any]:
 def adopt(
     engine: Engine, secret_id: str, api_key: str, *, instance_id: str, key_id: str
 ) -> dict[str, Any]:
-    """Store an existing key (read from stdin by the CLI) so the next rotation replaces it."""
+    """Store an existing key (read from stdin by the CLI) so the next rotation replaces it.
+
+    The secret is created (empty, tagged) when it does not exist yet.
+    """
     with context(secret_id=secret_id, action="adopt"):
         if not is_key(api_key):
             raise SecretValueError("the input is not a Synap key (synap_ + 58 base62 characters)")
-        meta = engine.store.describe(secret_id)
+        try:
+            meta = engine.store.describe(secret_id)
+        except AwsError as exc:
+            if exc.code != "ResourceNotFoundException":
+                raise
+            engine.store.create(secret_id, {KIND_TAG: "api-key", INSTANCE_TAG: instance_id})
+            meta = engine.store.describe(secret_id)
         has_current = stage_holder(meta.versions, CURRENT) is not None
         if has_current and engine.store.get_value(meta.arn, stage=CURRENT) is not None:
             raise StepError(f"secret {meta.name} already holds a key; adopt fills an empty one")
