@@ -243,6 +243,8 @@ def broken_export() -> tuple[dict[str, Any], dict[str, str]]:
         r for r in export["deployment"]["resources"] if not r["urn"].endswith("::auth")
     ]
     _find(export, "zero")["inputs"]["alarmActions"] = []
+    for res in export["deployment"]["resources"]:  # outputs follow inputs, as after an update
+        res["outputs"] = {**res["outputs"], **copy.deepcopy(res["inputs"])}
     return export, {
         "no-key-in-resource-inputs": "environment.variables.SYNAP_API_KEY",
         "revoke-grace-period": "SYNAP_GRACE_SECONDS=3600",
