@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -123,6 +124,7 @@ class KeyProvider:
         self.auth_errors = auth_errors
         #: 401s answered by a refresh that found a newer key
         self.auth_refreshes = 0
+        self._count_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"KeyProvider(secret_id={self.secret_id!r}, ttl_seconds={self._cache.ttl_seconds})"
@@ -157,7 +159,8 @@ class KeyProvider:
                     extra={"correlation_id": correlation_id, "key_id": key.key_id},
                 )
                 raise
-            self.auth_refreshes += 1
+            with self._count_lock:
+                self.auth_refreshes += 1
             log.info(
                 "Synap rejected the cached key; retrying once with the current one",
                 extra={

@@ -84,7 +84,7 @@ class Synap:
 
 
 @dataclass
-class World:
+class HookSite:
     sm: SecretsManagerClient
     secret_id: str
     clock: FakeClock
@@ -111,7 +111,7 @@ class World:
 
 
 @pytest.fixture
-def world(emulator: EmulatorServer, sm: SecretsManagerClient) -> Iterator[World]:
+def site(emulator: EmulatorServer, sm: SecretsManagerClient) -> Iterator[HookSite]:
     import time
 
     clock = FakeClock(time.time())  # starts at real now: the emulator's timestamps are real
@@ -123,59 +123,61 @@ def world(emulator: EmulatorServer, sm: SecretsManagerClient) -> Iterator[World]
     receiver.start()
     synap = Synap(emulator)
     synap.configure(receiver.url, first)
-    yield World(sm, secret_id, clock, receiver, synap, first)
+    yield HookSite(sm, secret_id, clock, receiver, synap, first)
     receiver.stop()
 
 
-def test_deliveries_signed_with_the_current_secret_are_accepted(world: World) -> None:
-    assert world.synap.deliver() == 204
-    assert world.receiver.outcomes == ["current"]
+def test_deliveries_signed_with_the_current_secret_are_accepted(site: HookSite) -> None:
+    assert site.synap.deliver() == 204
+    assert site.receiver.outcomes == ["current"]
 
 
-def test_previous_secret_is_accepted_within_grace_and_rejected_after(world: World) -> None:
+def test_previous_secret_is_accepted_within_grace_and_rejected_after(site: HookSite) -> None:
     # GIVEN a rotation promoted a new secret but Synap still signs with the old one
-    world.rotate()
-    world.advance(301)  # the verifier's cache expires and it reads the new AWSCURRENT
+    site.rotate()
+    site.advance(301)  # the verifier's cache expires and it reads the new AWSCURRENT
 
     # WHEN Synap delivers within the grace, THEN the previous secret is accepted
-    assert world.synap.deliver() == 204
-    world.advance(DEFAULT_GRACE_SECONDS - 3600)
-    assert world.synap.deliver() == 204
-    assert world.receiver.outcomes == ["previous", "previous"]
+    assert site.synap.deliver() == 204
+    site.advance(DEFAULT_GRACE_SECONDS - 3600)
+    assert site.synap.deliver() == 204
+    assert site.receiver.outcomes == ["previous", "previous"]
 
     # WHEN the grace is over, THEN a delivery signed with the previous secret is rejected
-    world.advance(3600 + 60)
-    assert world.synap.deliver() == 401
-    assert world.receiver.outcomes[-1] == "InvalidSignatureError"
+    site.advance(3600 + 60)
+    assert site.synap.deliver() == 401
+    assert site.receiver.outcomes[-1] == "InvalidSignatureError"
 
 
-def test_a_rotation_never_drops_a_webhook_when_synap_switches_first(world: World) -> None:
+def test_a_rotation_never_drops_a_webhook_when_synap_switches_first(site: HookSite) -> None:
     # GIVEN the verifier has the first secret cached
-    assert world.synap.deliver() == 204
+    assert site.synap.deliver() == 204
     # WHEN a rotation promotes a new secret and the deploy step tells Synap at once
-    new = world.rotate()
-    world.synap.configure(world.receiver.url, new)
-    world.advance(6)  # past the forced-refresh throttle, well within the 5-minute cache
+    new = site.rotate()
+    site.synap.configure(site.receiver.url, new)
+    site.advance(6)  # past the forced-refresh throttle, well within the 5-minute cache
     # THEN the first delivery signed with the new secret triggers one re-read and passes
-    reads = world.receiver.verifier.reader.calls
-    assert world.synap.deliver() == 204
-    assert world.receiver.outcomes == ["current", "current"]
-    assert world.receiver.verifier.reader.calls - reads == 2  # AWSCURRENT + AWSPREVIOUS
+    reads = site.receiver.verifier.reader.calls
+    assert site.synap.deliver() == 204
+    assert site.receiver.outcomes == ["current", "current"]
+    assert site.receiver.verifier.reader.calls - reads == 2  # AWSCURRENT + AWSPREVIOUS
 
 
-def test_webhook_config_never_echoes_the_secret(world: World, emulator: EmulatorServer) -> None:
-    answer = world.synap.configure(world.receiver.url, world.first)
+def test_webhook_config_never_echoes_the_secret(site: HookSite, emulator: EmulatorServer) -> None:
+    answer = site.synap.configure(site.receiver.url, site.first)
     fetched = httpx.get(
-        f"{emulator.url}/v1/instances/{world.synap.instance}/webhook", headers=world.synap.auth
+        f"{emulator.url}/v1/instances/{site.synap.instance}/webhook", headers=site.synap.auth
     ).json()
-    assert world.first not in json.dumps(answer) + json.dumps(fetched)
-    assert fetched["url"] == world.receiver.url and len(fetched["secret_fingerprint"]) == 16
+    assert site.first not in json.dumps(answer) + json.dumps(fetched)
+    assert fetched["url"] == site.receiver.url and len(fetched["secret_fingerprint"]) == 16
 
 
-def test_webhook_config_refuses_a_non_loopback_url(world: World, emulator: EmulatorServer) -> None:
+def test_webhook_config_refuses_a_non_loopback_url(
+    site: HookSite, emulator: EmulatorServer
+) -> None:
     r = httpx.put(
-        f"{emulator.url}/v1/instances/{world.synap.instance}/webhook",
-        json={"url": "https://hooks.example.com/x", "signing_secret": world.first},
-        headers=world.synap.auth,
+        f"{emulator.url}/v1/instances/{site.synap.instance}/webhook",
+        json={"url": "https://hooks.example.com/x", "signing_secret": site.first},
+        headers=site.synap.auth,
     )
     assert r.status_code == 400 and r.json()["code"] == "invalid_url"
