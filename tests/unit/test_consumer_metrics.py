@@ -53,6 +53,76 @@ def extract(record: dict[str, Any]) -> Iterator[Point]:
                 yield directive["Namespace"], metric["Name"], metric["Unit"], dims, float(value)
 
 
+#: The EMF specification's JSON schema for the metadata (AWS docs, "Specification: Embedded
+#: metric format"), transcribed: what CloudWatch Logs checks before it extracts metrics.
+UNITS = [
+    "Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes",
+    "Terabytes", "Bits", "Kilobits", "Megabits", "Gigabits", "Terabits", "Percent", "Count",
+    "Bytes/Second", "Kilobytes/Second", "Megabytes/Second", "Gigabytes/Second",
+    "Terabytes/Second", "Bits/Second", "Kilobits/Second", "Megabits/Second",
+    "Gigabits/Second", "Terabits/Second", "Count/Second", "None",
+]  # fmt: skip
+EMF_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["_aws"],
+    "properties": {
+        "_aws": {
+            "type": "object",
+            "required": ["Timestamp", "CloudWatchMetrics"],
+            "properties": {
+                "Timestamp": {"type": "integer", "minimum": 0},
+                "CloudWatchMetrics": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["Namespace", "Dimensions", "Metrics"],
+                        "properties": {
+                            "Namespace": {"type": "string", "minLength": 1, "maxLength": 1024},
+                            "Dimensions": {
+                                "type": "array",
+                                "items": {
+                                    "type": "array",
+                                    "minItems": 1,
+                                    "maxItems": 30,
+                                    "items": {"type": "string", "minLength": 1, "maxLength": 250},
+                                },
+                            },
+                            "Metrics": {
+                                "type": "array",
+                                "maxItems": 100,
+                                "items": {
+                                    "type": "object",
+                                    "required": ["Name"],
+                                    "properties": {
+                                        "Name": {
+                                            "type": "string",
+                                            "minLength": 1,
+                                            "maxLength": 1024,
+                                        },
+                                        "Unit": {"enum": UNITS},
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        }
+    },
+}
+
+
+def test_emf_lines_validate_against_the_specification_schema() -> None:
+    import jsonschema
+
+    outcomes = [
+        CallOutcome("memories.create", "fast", 3.2),
+        CallOutcome("context.fetch", "accurate", 900.0, "rate_limited", False, "cid-9"),
+    ]
+    for record in lines_for(outcomes):
+        jsonschema.validate(record, EMF_SCHEMA)
+
+
 def lines_for(outcomes: list[CallOutcome], instance: str = "inst_abc") -> list[dict[str, Any]]:
     out: list[str] = []
     metrics = EmfMetrics(instance, write=out.append, clock=lambda: 1_800_000_000.5)
