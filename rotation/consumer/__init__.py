@@ -7,11 +7,13 @@
 - :class:`EmfMetrics` and :class:`SynapCallGuard`: the ``Synap/Client`` metrics the
   alarms in ``infra/`` watch, and graceful degradation on transient failures.
 - :class:`SynapMemoryClient`: ``memories.create`` / ``context.fetch`` over HTTP.
+- :func:`preview_alarms`: would the client alarms fire on these EMF lines (offline)?
 
 Importing this package pulls in neither pulumi nor typer nor rich, nor boto3 until a
 Secrets Manager client is first needed.
 """
 
+from rotation.consumer.alarm_preview import AlarmCheck, preview_alarms
 from rotation.consumer.exceptions import (
     ConsumerError,
     InvalidSignatureError,
@@ -40,6 +42,7 @@ from rotation.consumer.wrapper import SynapCallGuard, classify
 
 __all__ = [
     "SIGNATURE_HEADER",
+    "AlarmCheck",
     "CallOutcome",
     "ConsumerError",
     "EmfMetrics",
@@ -64,6 +67,7 @@ __all__ = [
     "WebhookVerifier",
     "classify",
     "emf_record",
+    "preview_alarms",
     "sign",
     "verify_signature",
 ]

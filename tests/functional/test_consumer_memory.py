@@ -14,7 +14,13 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from rotation.consumer import EmfMetrics, KeyProvider, SynapCallGuard, SynapMemoryClient
+from rotation.consumer import (
+    EmfMetrics,
+    KeyProvider,
+    SynapCallGuard,
+    SynapMemoryClient,
+    preview_alarms,
+)
 from rotation.emulator import EmulatorServer
 from rotation.exceptions import InvalidInputError
 from tests.conftest import inject
@@ -145,3 +151,17 @@ def test_latency_and_fault_requests_are_validated(emulator: EmulatorServer) -> N
     for body in bad:
         r = httpx.post(f"{emulator.url}/_emulator/latency", json=body, headers=admin(emulator))
         assert r.status_code == 400, body
+
+
+def test_injected_errors_are_an_alarms_input(client: Client, emulator: EmulatorServer) -> None:
+    # GIVEN Synap fails 3 of 20 context.fetch calls (the demo's "bad day")
+    inject(emulator, op="context_fetch", kind="503", count=3)
+    results = [
+        client.guard.call("context.fetch", lambda: client.memory.fetch_context("tea"))
+        for _ in range(20)
+    ]
+    # THEN the app degraded 3 times and the error-rate alarm's input is 15 % (> 1 %)
+    assert results.count(None) == 3
+    checks = {c.alarm: c for c in preview_alarms(client.lines, emulator.seed.instance_id)}
+    assert checks["error-rate"].value == pytest.approx(15.0) and checks["error-rate"].breached
+    assert not checks["auth-failures"].breached

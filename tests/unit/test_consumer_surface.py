@@ -27,6 +27,7 @@ MODULES = [
     "rotation.consumer.metrics",
     "rotation.consumer.wrapper",
     "rotation.consumer.memory_client",
+    "rotation.consumer.alarm_preview",
     "rotation.consumer.webhook_strategy",
     "rotation.emulator_memory",
 ]
