@@ -5,10 +5,12 @@ secret, the rotation Lambda (arm64, Python 3.12, DLQ, log group, reserved concur
 its least-privilege role, the EventBridge Scheduler group with its invoke role and the
 daily sweep, the `RotationFailed` / `RotationAbandoned` event rule, the Lambda's alarms,
 the dashboard and, with a VPC placement, the Secrets Manager interface endpoint.
+The alerting children are built by `infra.monitoring`.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -19,10 +21,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from infra import iam
-from infra.alarms import AlarmSpec, lambda_alarms, metric_alarm_args
+from infra import iam, monitoring
+from infra.alarms import AlarmSpec
 from infra.config import StackConfig
-from infra.dashboard import dashboard_body, dashboard_url
 from infra.naming import function_name, lambda_environment, resource_prefix
 
 __all__ = ["HANDLER", "RotationService", "RotationServiceArgs"]
@@ -68,7 +69,7 @@ class RotationService(pulumi.ComponentResource):
         group_name = f"{prefix}-revokes"
 
         self._key(name, args, tags, child)
-        self._topic(name, cfg, scope, tags, child)
+        self.topic_arn = monitoring.alarm_topic(name, cfg, scope, tags, child)
 
         dlq = aws.sqs.Queue(
             f"{name}-dlq",
@@ -220,7 +221,7 @@ class RotationService(pulumi.ComponentResource):
             },
             opts=child,
         )
-        self._rotation_events(name, tags, child)
+        monitoring.rotation_events(name, self.topic_arn, tags, child)
         if cfg.vpc is not None and cfg.vpc.create_endpoint:
             # Without this endpoint a rotation Lambda in a private subnet cannot reach
             # Secrets Manager and times out silently at every step.
@@ -235,25 +236,16 @@ class RotationService(pulumi.ComponentResource):
                 tags=tags,
                 opts=child,
             )
-        specs = lambda_alarms(fn_name, f"{prefix}-rotation-dlq")
-        for spec in specs:
-            aws.cloudwatch.MetricAlarm(
-                f"{name}-{spec.key}",
-                name=f"{prefix}-{spec.key}",
-                tags=tags,
-                **metric_alarm_args(spec, self.topic_arn),
-                opts=child,
-            )
-        dash_name = f"{prefix}-keys"
-        aws.cloudwatch.Dashboard(
-            f"{name}-dashboard",
-            dashboard_name=dash_name,
-            dashboard_body=scope.apply(
-                lambda s: json.dumps(dashboard_body(s.region, specs, args.instance_alarms))
-            ),
+        self.dashboard_url = monitoring.service_alarms_and_dashboard(
+            name,
+            scope,
+            prefix=prefix,
+            function_name=fn_name,
+            topic_arn=self.topic_arn,
+            instance_alarms=args.instance_alarms,
+            tags=tags,
             opts=child,
         )
-        self.dashboard_url = scope.apply(lambda s: dashboard_url(s.region, dash_name))
         self.register_outputs(
             {
                 "key_arn": self.key_arn,
@@ -302,33 +294,6 @@ class RotationService(pulumi.ComponentResource):
             )
             self.replica_key_arns[region] = replica.arn
 
-    def _topic(
-        self,
-        name: str,
-        cfg: StackConfig,
-        scope: pulumi.Output[iam.AwsScope],
-        tags: dict[str, str],
-        child: pulumi.ResourceOptions,
-    ) -> None:
-        topic = aws.sns.Topic(f"{name}-alarms", tags=tags, opts=child)
-        aws.sns.TopicPolicy(
-            f"{name}-alarms-policy",
-            arn=topic.arn,
-            policy=pulumi.Output.all(topic.arn, scope).apply(
-                lambda a: json.dumps(_topic_policy(a[0], a[1]))
-            ),
-            opts=child,
-        )
-        if cfg.alarm_email:
-            aws.sns.TopicSubscription(
-                f"{name}-alarms-email",
-                topic=topic.arn,
-                protocol="email",
-                endpoint=cfg.alarm_email,
-                opts=child,
-            )
-        self.topic_arn = topic.arn
-
     def _admin_secret(
         self,
         name: str,
@@ -363,28 +328,6 @@ class RotationService(pulumi.ComponentResource):
         )
         self.admin_secret_arn = secret.arn
 
-    def _rotation_events(
-        self, name: str, tags: dict[str, str], child: pulumi.ResourceOptions
-    ) -> None:
-        rule = aws.cloudwatch.EventRule(
-            f"{name}-rotation-events",
-            description="Secrets Manager rotation failed or was abandoned",
-            event_pattern=json.dumps(ROTATION_EVENT_PATTERN),
-            tags=tags,
-            opts=child,
-        )
-        aws.cloudwatch.EventTarget(
-            f"{name}-rotation-events-topic", rule=rule.name, arn=self.topic_arn, opts=child
-        )
-
-
-#: Secrets Manager reports rotation outcomes as CloudTrail service events.
-ROTATION_EVENT_PATTERN: dict[str, Any] = {
-    "source": ["aws.secretsmanager"],
-    "detail-type": ["AWS Service Event via CloudTrail"],
-    "detail": {"eventName": ["RotationFailed", "RotationAbandoned"]},
-}
-
 
 def _key_policy(scope: iam.AwsScope) -> dict[str, Any]:
     root = f"arn:{scope.partition}:iam::{scope.account}:root"
@@ -403,27 +346,9 @@ def _key_policy(scope: iam.AwsScope) -> dict[str, Any]:
     }
 
 
-def _topic_policy(topic_arn: str, scope: iam.AwsScope) -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AlarmsAndEventsPublish",
-                "Effect": "Allow",
-                "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
-                "Action": "sns:Publish",
-                "Resource": topic_arn,
-                "Condition": {"StringEquals": {"aws:SourceAccount": scope.account}},
-            }
-        ],
-    }
-
-
 def _file_sha256(path: str) -> str | None:
     """Base64 SHA-256 Lambda compares to decide on a code update; None if not built yet."""
     if not os.path.exists(path):
         return None
-    import base64
-
     with open(path, "rb") as fh:
         return base64.b64encode(hashlib.sha256(fh.read()).digest()).decode()

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from infra.monitoring import ROTATION_EVENT_PATTERN
 from infra.plan import SECRET_SIG, SECURE_PLACEHOLDER
-from infra.service import ROTATION_EVENT_PATTERN
 from rotation.contract import (
     CLIENT_NAMESPACE,
     ENV,

@@ -22,6 +22,7 @@ MODULES = [
     "infra.iam",
     "infra.instance",
     "infra.mocks",
+    "infra.monitoring",
     "infra.naming",
     "infra.plan",
     "infra.program",
