@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from policies.baseline import apply_baseline, dump_baseline, load_baseline
+from policies.checklist.command import checklist
 from policies.exceptions import InputError, PolicyError
 from policies.output import FORMATS, Report, render
 from policies.rules.catalog import RULES, resolve_enforcement
@@ -200,6 +201,9 @@ def rules(as_json: JsonOpt = False) -> None:
         return
     for r in RULES.values():
         typer.echo(f"{r.id:28} {r.family:8} {r.severity:7} {r.enforcement:9} {r.title}")
+
+
+app.command(name="checklist")(checklist)
 
 
 def main() -> None:

@@ -1,0 +1,254 @@
+"""Repository practices from the production checklist: rules over a repository's text files.
+
+Three rules, each a pure function over ``(path, text)`` pairs (the caller reads the files):
+
+- ``webhook-verification``: code verifies webhook signatures (HMAC-SHA256 compared in
+  constant time, or this project's ``WebhookVerifier``) and a test exercises it;
+- ``correlation-id-logged``: error paths log the correlation id a support ticket needs;
+- ``runbooks-present``: ``runbooks/`` holds a rotation page and a rollback page.
+
+Positive evidence matters here (the checklist asks that something *exists*), so each
+check returns :class:`PracticeResult`: the hits that prove the practice and, when it is
+missing, the violation. No I/O, no Pulumi.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from policies.rules.model import Rule
+
+__all__ = [
+    "CODE_SUFFIXES",
+    "PRACTICE_RULES",
+    "RUNBOOKS_DIR",
+    "Hit",
+    "PracticeResult",
+    "check_correlation_logging",
+    "check_runbooks",
+    "check_webhook_verification",
+    "is_test_path",
+]
+
+_ALL = (
+    Rule(
+        "webhook-verification",
+        "Webhook signature verification implemented and tested",
+        "config",
+        "error",
+        "mandatory",
+        "Verify X-Synap-Signature (sha256=<hex>, HMAC-SHA256 of the raw body) with a "
+        "constant-time compare (rotation.consumer.WebhookVerifier does) and test it.",
+        "Webhook signature verification implemented and tested",
+    ),
+    Rule(
+        "correlation-id-logged",
+        "Errors logged without their correlation id",
+        "config",
+        "error",
+        "mandatory",
+        "Log the error's correlation_id (extra={'correlation_id': exc.correlation_id}) "
+        "so support can trace it.",
+        "Correlation id logged on every error",
+    ),
+    Rule(
+        "runbooks-present",
+        "Runbooks for key rotation and rollback missing",
+        "config",
+        "error",
+        "mandatory",
+        "Add runbooks/ pages for rotation and for rollback (Markdown, commands tested).",
+        "Runbooks for rotation and rollback",
+    ),
+)
+
+#: Rule id -> rule, for the practices only. Read-only.
+PRACTICE_RULES: Mapping[str, Rule] = MappingProxyType({r.id: r for r in _ALL})
+
+RUNBOOKS_DIR = "runbooks"
+#: Source files the code rules read (documentation and data files are not code).
+CODE_SUFFIXES = frozenset(
+    {".py", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".go", ".rb", ".java", ".kt", ".cs", ".php"}
+)
+
+# Constant-time comparisons across the languages an application team may use.
+_CONSTANT_TIME = re.compile(
+    r"hmac\.compare_digest|timingSafeEqual|hmac\.Equal|ConstantTimeCompare"
+    r"|secure_compare|MessageDigest\.isEqual|FixedTimeEquals|hash_equals"
+)
+_HMAC_SHA256 = re.compile(r"(?i)hmac.{0,80}sha-?256|sha-?256.{0,80}hmac|HmacSHA256")
+_VERIFIER = re.compile(r"\bWebhookVerifier\s*\(|\.verify\s*\([^)]*signature", re.IGNORECASE)
+_TEST_MENTION = re.compile(r"(?i)webhook|signature")
+_LOG_CALL = re.compile(
+    r"(?:\b(?:log|logger|logging|LOG|LOGGER|_log|_logger|self\._log|self\.log|console)"
+    r"\.(?:log|error|exception|warning|warn|critical|fatal))\s*\("
+)
+_CORRELATION = re.compile(r"(?i)correlation[_-]?id")
+#: Characters of a log call's arguments looked at (multi-line ``extra={...}`` included).
+_CALL_CHARS = 1200
+_ROTATION_PAGE = re.compile(r"(?i)rotat")
+_ROLLBACK_PAGE = re.compile(r"(?i)roll[\s_-]?back")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """Where a practice was seen: a file and 1-based line."""
+
+    path: str
+    line: int
+    detail: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where} {self.detail}".rstrip()
+
+
+@dataclass(frozen=True)
+class PracticeResult:
+    rule_id: str
+    hits: tuple[Hit, ...] = ()
+    #: Why the practice is missing; empty when it is in place.
+    violation: str = ""
+    extra: tuple[Hit, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return not self.violation
+
+
+def is_test_path(path: str) -> bool:
+    """Tests by convention: ``tests/``, ``test_*.py``, ``*_test.go``, ``*.spec.ts``...
+
+    >>> is_test_path("tests/unit/test_webhook.py"), is_test_path("app/webhook.py")
+    (True, False)
+    """
+    parts = path.replace("\\", "/").split("/")
+    name = parts[-1]
+    return (
+        any(p in ("tests", "test", "__tests__", "spec") for p in parts[:-1])
+        or name.startswith("test_")
+        or re.search(r"(?:_test|\.test|\.spec|Test)\.[A-Za-z]+$", name) is not None
+    )
+
+
+def _is_code(path: str) -> bool:
+    dot = path.rfind(".")
+    return dot >= 0 and path[dot:].lower() in CODE_SUFFIXES
+
+
+def _first_line(pattern: re.Pattern[str], text: str) -> int:
+    m = pattern.search(text)
+    return text.count("\n", 0, m.start()) + 1 if m else 0
+
+
+def check_webhook_verification(files: Iterable[tuple[str, str]]) -> PracticeResult:
+    """Code that verifies a webhook signature in constant time, and a test that covers it."""
+    implementations: list[Hit] = []
+    tests: list[Hit] = []
+    for path, text in files:
+        if not _is_code(path):
+            continue
+        if is_test_path(path):
+            line = _first_line(_VERIFIER, text) or (
+                _first_line(_CONSTANT_TIME, text) if _TEST_MENTION.search(text) else 0
+            )
+            if line and _TEST_MENTION.search(text):
+                tests.append(Hit(path, line, "tests webhook verification"))
+            continue
+        line = _first_line(_CONSTANT_TIME, text)
+        if line and _HMAC_SHA256.search(text):
+            implementations.append(Hit(path, line, "HMAC-SHA256, constant-time compare"))
+        elif (line := _first_line(_VERIFIER, text)) and "WebhookVerifier" in text:
+            implementations.append(Hit(path, line, "uses WebhookVerifier"))
+    if not implementations:
+        return PracticeResult(
+            "webhook-verification",
+            tuple(tests),
+            "no code verifies a webhook signature (HMAC-SHA256 with a constant-time compare)",
+        )
+    if not tests:
+        return PracticeResult(
+            "webhook-verification",
+            tuple(implementations),
+            "webhook verification is implemented but no test exercises it",
+        )
+    return PracticeResult("webhook-verification", tuple(implementations), extra=tuple(tests))
+
+
+def check_correlation_logging(files: Iterable[tuple[str, str]]) -> PracticeResult:
+    """Error-path log calls in application code that carry a correlation id.
+
+    Passes when at least one log call (outside tests) names the correlation id; fails
+    when there is error logging and none of it does, or when no code logs at all.
+    """
+    with_id: list[Hit] = []
+    without: list[Hit] = []
+    for path, text in files:
+        if not _is_code(path) or is_test_path(path):
+            continue
+        for m in _LOG_CALL.finditer(text):
+            line = text.count("\n", 0, m.start()) + 1
+            args = _call_arguments(text, m.end() - 1)
+            (with_id if _CORRELATION.search(args) else without).append(Hit(path, line))
+    if with_id:
+        return PracticeResult(
+            "correlation-id-logged",
+            tuple(Hit(h.path, h.line, "logs the correlation id") for h in with_id),
+            extra=tuple(without),
+        )
+    if without:
+        first = without[0]
+        return PracticeResult(
+            "correlation-id-logged",
+            (),
+            f"{len(without)} log call(s) and none logs a correlation id (first: {first})",
+            extra=tuple(without),
+        )
+    return PracticeResult("correlation-id-logged", (), "no application code logs errors")
+
+
+def _call_arguments(text: str, open_paren: int) -> str:
+    """The text of a call's arguments, up to the matching parenthesis (bounded)."""
+    depth = 0
+    limit = min(len(text), open_paren + _CALL_CHARS)
+    for i in range(open_paren, limit):
+        depth += {"(": 1, ")": -1}.get(text[i], 0)
+        if depth == 0:
+            return text[open_paren : i + 1]
+    return text[open_paren:limit]
+
+
+def check_runbooks(files: Iterable[tuple[str, str]]) -> PracticeResult:
+    """``runbooks/`` has a Markdown page about rotation and one about rollback.
+
+    A page counts by its file name or its first heading.
+    """
+    pages: list[tuple[str, str]] = []
+    for path, text in files:
+        norm = path.replace("\\", "/")
+        if norm.startswith(f"{RUNBOOKS_DIR}/") and norm.lower().endswith((".md", ".markdown")):
+            heading = next((ln for ln in text.splitlines() if ln.startswith("#")), "")
+            pages.append((norm, f"{norm.rsplit('/', 1)[-1]} {heading}"))
+    if not pages:
+        return PracticeResult("runbooks-present", (), f"no Markdown pages under {RUNBOOKS_DIR}/")
+    hits: list[Hit] = []
+    missing: list[str] = []
+    for label, pattern in (("rotation", _ROTATION_PAGE), ("rollback", _ROLLBACK_PAGE)):
+        found = [path for path, title in pages if pattern.search(title)]
+        if label == "rotation":  # "Roll back a rotation" is the rollback page, if others exist
+            only = [p for p, t in pages if p in found and not _ROLLBACK_PAGE.search(t)]
+            found = only or found
+        if found:
+            hits.append(Hit(found[0], 0, f"{label} runbook"))
+        else:
+            missing.append(label)
+    if missing:
+        return PracticeResult(
+            "runbooks-present",
+            tuple(hits),
+            f"{RUNBOOKS_DIR}/ has no {' or '.join(missing)} page",
+        )
+    return PracticeResult("runbooks-present", tuple(hits))
