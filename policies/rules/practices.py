@@ -81,11 +81,21 @@ _CONSTANT_TIME = re.compile(
 )
 _HMAC_SHA256 = re.compile(r"(?i)hmac.{0,80}sha-?256|sha-?256.{0,80}hmac|HmacSHA256")
 _VERIFIER = re.compile(r"\bWebhookVerifier\s*\(|\.verify\s*\([^)]*signature", re.IGNORECASE)
-_TEST_MENTION = re.compile(r"(?i)webhook|signature")
+#: A test about verifying webhooks: ``verify_webhook``, ``WebhookVerifier``, "signature verified".
+_TEST_MENTION = re.compile(
+    r"(?i)verif\w{0,30}[\s_.]{0,3}\w{0,30}(?:webhook|signature)"
+    r"|(?:webhook|signature)\w{0,30}[\s_.]{0,3}\w{0,30}verif"
+)
 _LOG_CALL = re.compile(
     r"(?:\b(?:log|logger|logging|LOG|LOGGER|_log|_logger|self\._log|self\.log|console)"
-    r"\.(?:log|error|exception|warning|warn|critical|fatal))\s*\("
+    r"\.(?P<method>log|error|exception|warning|warn|critical|fatal))\s*\("
 )
+_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'')
+_EXC_ARG = re.compile(
+    r"\b(?:exc|err|error|ex|e)\b\s*[,)}]|\b(?:exc|err|error|ex|e)\.\w|\bexc_info\b"
+)
+#: An exception interpolated in an f-string or a template literal.
+_EXC_INTERPOLATED = re.compile(r"\{\s*(?:exc|err|error|ex|e)\b")
 _CORRELATION = re.compile(r"(?i)correlation[_-]?id")
 #: Characters of a log call's arguments looked at (multi-line ``extra={...}`` included).
 _CALL_CHARS = 1200
@@ -152,10 +162,8 @@ def check_webhook_verification(files: Iterable[tuple[str, str]]) -> PracticeResu
         if not _is_code(path):
             continue
         if is_test_path(path):
-            line = _first_line(_VERIFIER, text) or (
-                _first_line(_CONSTANT_TIME, text) if _TEST_MENTION.search(text) else 0
-            )
-            if line and _TEST_MENTION.search(text):
+            line = _first_line(_TEST_MENTION, text)
+            if line:
                 tests.append(Hit(path, line, "tests webhook verification"))
             continue
         line = _first_line(_CONSTANT_TIME, text)
@@ -179,35 +187,43 @@ def check_webhook_verification(files: Iterable[tuple[str, str]]) -> PracticeResu
 
 
 def check_correlation_logging(files: Iterable[tuple[str, str]]) -> PracticeResult:
-    """Error-path log calls in application code that carry a correlation id.
+    """Every log call that reports an error, in code that talks to Synap, logs its correlation id.
 
-    Passes when at least one log call (outside tests) names the correlation id; fails
-    when there is error logging and none of it does, or when no code logs at all.
+    A call reports an error when it is ``.exception(...)``, passes ``exc_info`` or names an
+    exception variable (``exc``, ``err``, ``error``, ``ex``, ``e``) outside string literals.
+    Files that never mention Synap and tests are not read. Fails when one such call lacks
+    the id, or when no code logs a Synap error at all (nothing shows the practice).
     """
     with_id: list[Hit] = []
     without: list[Hit] = []
     for path, text in files:
-        if not _is_code(path) or is_test_path(path):
+        if not _is_code(path) or is_test_path(path) or "synap" not in text.lower():
             continue
         for m in _LOG_CALL.finditer(text):
-            line = text.count("\n", 0, m.start()) + 1
             args = _call_arguments(text, m.end() - 1)
+            code = _STRING.sub('""', args)
+            reports_error = (
+                m.group("method") == "exception"
+                or _EXC_ARG.search(code) is not None
+                or _EXC_INTERPOLATED.search(args) is not None
+            )
+            if not reports_error:
+                continue
+            line = text.count("\n", 0, m.start()) + 1
             (with_id if _CORRELATION.search(args) else without).append(Hit(path, line))
-    if with_id:
-        return PracticeResult(
-            "correlation-id-logged",
-            tuple(Hit(h.path, h.line, "logs the correlation id") for h in with_id),
-            extra=tuple(without),
-        )
     if without:
-        first = without[0]
         return PracticeResult(
             "correlation-id-logged",
-            (),
-            f"{len(without)} log call(s) and none logs a correlation id (first: {first})",
-            extra=tuple(without),
+            tuple(without),
+            f"{len(without)} error log call(s) without the correlation id (first: {without[0]})",
+            extra=tuple(with_id),
         )
-    return PracticeResult("correlation-id-logged", (), "no application code logs errors")
+    if not with_id:
+        return PracticeResult("correlation-id-logged", (), "no code logs a Synap error")
+    return PracticeResult(
+        "correlation-id-logged",
+        tuple(Hit(h.path, h.line, "logs the correlation id") for h in with_id),
+    )
 
 
 def _call_arguments(text: str, open_paren: int) -> str:
