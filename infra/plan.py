@@ -27,6 +27,7 @@ import yaml
 
 from infra.config import PROJECT, StackConfig, parse_stack_config
 from infra.exceptions import ConfigError, InfraError
+from infra.quota import check_policy_quota
 
 __all__ = ["SECRET_SIG", "ExitCode", "build_plan", "load_stack_file", "render_tree"]
 
@@ -109,7 +110,9 @@ def build_plan(config_path: Path | str = DEFAULT_CONFIG) -> dict[str, Any]:
 
     raw, secret_keys, stack = load_stack_file(Path(config_path))
     cfg: StackConfig = parse_stack_config(raw, secret_keys)
-    mocks = PlanMocks(region=str(raw.get("aws:region", "us-east-1")))
+    region = str(raw.get("aws:region", "us-east-1"))
+    check_policy_quota(cfg, stack, region)
+    mocks = PlanMocks(region=region)
     monitor = RecordingMonitor(mocks)
     settings.ROOT.set(None)  # a fresh root stack per plan, even in one process
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)

@@ -18,6 +18,7 @@ from infra.exceptions import PackageError
 from infra.iam import AwsScope
 from infra.instance import SynapInstance, SynapInstanceArgs
 from infra.naming import instance_secrets, resource_prefix
+from infra.quota import check_policy_quota
 from infra.service import RotationService, RotationServiceArgs
 
 __all__ = ["deploy", "read_config", "run"]
@@ -105,6 +106,8 @@ def deploy(cfg: StackConfig, stack: str) -> dict[str, Any]:
 def run() -> None:
     """Entry point of the Pulumi program (`pulumi up` / `pulumi preview`)."""
     cfg = read_config()
+    region = str(pulumi.Config("aws").get("region") or "us-east-1")
+    check_policy_quota(cfg, pulumi.get_stack(), region)
     if not os.path.exists(cfg.lambda_zip):
         raise PackageError(f"{cfg.lambda_zip} not found: run `make package` before pulumi up")
     deploy(cfg, pulumi.get_stack())

@@ -26,6 +26,7 @@ MODULES = [
     "infra.naming",
     "infra.plan",
     "infra.program",
+    "infra.quota",
     "infra.service",
 ]
 
