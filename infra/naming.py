@@ -6,7 +6,9 @@ to them before the resources exist (the Lambda's own ARN is one of its env varia
 
 from __future__ import annotations
 
+import contextlib
 import json
+from pathlib import Path
 from typing import Any
 
 from infra.config import InstanceConfig, StackConfig
@@ -17,10 +19,26 @@ __all__ = [
     "function_name",
     "instance_secrets",
     "lambda_environment",
+    "lambda_zip_path",
     "resource_prefix",
 ]
 
 API_KEY, WEBHOOK = SECRET_KINDS
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def lambda_zip_path(config: StackConfig) -> str:
+    """The Lambda zip, relative to the working directory when it is inside it.
+
+    `lambda_zip` is relative to the repository root; a relative archive path keeps the
+    Lambda's `code` input the same on every machine, so Pulumi shows no spurious diff.
+    """
+    path = Path(config.lambda_zip)
+    if not path.is_absolute():
+        path = REPO_ROOT / path
+    with contextlib.suppress(ValueError):
+        return path.relative_to(Path.cwd()).as_posix()
+    return str(path)
 
 
 def resource_prefix(stack: str) -> str:

@@ -17,7 +17,7 @@ from infra.config import PROJECT, StackConfig, parse_stack_config
 from infra.exceptions import PackageError
 from infra.iam import AwsScope
 from infra.instance import SynapInstance, SynapInstanceArgs
-from infra.naming import instance_secrets, resource_prefix
+from infra.naming import instance_secrets, lambda_zip_path, resource_prefix
 from infra.quota import check_policy_quota
 from infra.service import RotationService, RotationServiceArgs
 
@@ -108,6 +108,6 @@ def run() -> None:
     cfg = read_config()
     region = str(pulumi.Config("aws").get("region") or "us-east-1")
     check_policy_quota(cfg, pulumi.get_stack(), region)
-    if not os.path.exists(cfg.lambda_zip):
+    if not os.path.exists(lambda_zip_path(cfg)):
         raise PackageError(f"{cfg.lambda_zip} not found: run `make package` before pulumi up")
     deploy(cfg, pulumi.get_stack())

@@ -24,7 +24,7 @@ import pulumi_aws as aws
 from infra import iam, monitoring
 from infra.alarms import AlarmSpec
 from infra.config import StackConfig
-from infra.naming import function_name, lambda_environment, resource_prefix
+from infra.naming import function_name, lambda_environment, lambda_zip_path, resource_prefix
 
 __all__ = ["HANDLER", "RotationService", "RotationServiceArgs"]
 
@@ -171,7 +171,7 @@ class RotationService(pulumi.ComponentResource):
                 schedule_group=group_name,
             )
         )
-        zip_path = os.path.abspath(cfg.lambda_zip)
+        zip_path = lambda_zip_path(cfg)
         self.function = aws.lambda_.Function(
             f"{name}-function",
             name=fn_name,

@@ -133,6 +133,8 @@ def test_lambda_is_sized_for_ecs_waits_and_holds_no_secret(example_plan: Plan) -
     assert fn["architectures"] == ["arm64"]
     assert fn["handler"] == "rotation.handler.lambda_handler"
     assert fn["timeout"] == 900 and fn["memorySize"] == 512
+    # repository-relative: the same `code` input on every machine
+    assert fn["code"]["path"] == "build/rotation-lambda.zip"
     assert fn["reservedConcurrentExecutions"] == 5
     dlq = example_plan.one("aws:sqs/queue:Queue", "rotation-dlq")["outputs"]["arn"]
     assert fn["deadLetterConfig"] == {"targetArn": dlq}
