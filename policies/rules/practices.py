@@ -83,8 +83,8 @@ _HMAC_SHA256 = re.compile(r"(?i)hmac.{0,80}sha-?256|sha-?256.{0,80}hmac|HmacSHA2
 _VERIFIER = re.compile(r"\bWebhookVerifier\s*\(|\.verify\s*\([^)]*signature", re.IGNORECASE)
 #: A test about verifying webhooks: ``verify_webhook``, ``WebhookVerifier``, "signature verified".
 _TEST_MENTION = re.compile(
-    r"(?i)verif\w{0,30}[\s_.]{0,3}\w{0,30}(?:webhook|signature)"
-    r"|(?:webhook|signature)\w{0,30}[\s_.]{0,3}\w{0,30}verif"
+    r"(?i)verif\w{0,20}(?:[\s_.]+\w{1,20}){0,2}[\s_.]+(?:webhook|signature)"
+    r"|(?:webhook|signature)\w{0,20}(?:[\s_.]+\w{1,20}){0,2}[\s_.]*verif"
 )
 _LOG_CALL = re.compile(
     r"(?:\b(?:log|logger|logging|LOG|LOGGER|_log|_logger|self\._log|self\.log|console)"
