@@ -257,3 +257,24 @@ def test_bad_config_gives_one_line_on_stderr_and_exit_2(tmp_path: Path) -> None:
         "number of days within 1..90, got 'gold'"
     ]
     assert not (tmp_path / "p.json").exists()
+
+
+def test_every_contract_threshold_has_a_validated_range() -> None:
+    from infra.config import ALARM_RANGES
+
+    assert set(ALARM_RANGES) == set(ALARM_DEFAULTS)
+    for key, (low, high) in ALARM_RANGES.items():
+        assert low <= ALARM_DEFAULTS[key] <= high, key
+
+
+def test_a_missing_stack_file_is_a_usage_error(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "infra.plan", str(tmp_path / "Pulumi.none.yaml")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert out.returncode == 2
+    assert out.stderr.startswith("error: ") and "cannot read stack config" in out.stderr
+    assert "Traceback" not in out.stderr
