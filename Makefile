@@ -45,7 +45,7 @@ pytest: $(STAMP)
 test: lint typecheck pytest
 
 demo: $(STAMP)
-	$(PY) scripts/demo.py
+	$(PY) -m scripts.demo
 
 bench: $(STAMP)
 	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[bench]' \
