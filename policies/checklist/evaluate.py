@@ -277,7 +277,7 @@ def _by_attestation(
     if status == "stale":
         text += f" (older than {max_age_days} days)"
     source = attestations.source if attestations else ""
-    return status, [Evidence("attestation", text, where=f"{source}[attestations[{att.index}]]")]
+    return status, [Evidence("attestation", text, where=f"{source}#attestations[{att.index}]")]
 
 
 def evaluate(

@@ -72,15 +72,17 @@ def to_text(report: ChecklistReport, *, strict: bool = False) -> str:
 
 
 def _cell(text: str, limit: int = _CELL) -> str:
-    text = " ".join(text.split()).replace("|", "\\|")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    text = " ".join(text.split())
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    # Pipes end a table cell; < and > would be read as HTML (sha256=<hex> would vanish).
+    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _evidence_cell(r: ItemResult) -> str:
     if not r.evidence:
         return ""
     first = r.evidence[0]
-    where = _where(first)
+    where = "" if first.kind == "attestation" else _where(first)  # the file: in the details
     text = _cell(first.text) + (f" `{_cell(where, 60)}`" if where else "")
     more = len(r.evidence) - 1
     return text + (f" (+{more})" if more else "")
