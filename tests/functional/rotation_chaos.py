@@ -21,6 +21,7 @@ import httpx
 
 from rotation.emulator import EmulatorServer
 from rotation.engine.decide import CURRENT, PENDING
+from rotation.engine.aws import AwsClients
 from rotation.engine.driver import rotate_in_process
 from rotation.engine.engine import Engine
 from rotation.engine.exceptions import RotationError
@@ -49,7 +50,7 @@ def _synap_op(request: httpx.Request) -> str | None:
 _SYNAP_FAULTS: dict[str, dict[str, Any]] = {
     "500": {"kind": "500"},
     "429": {"kind": "429", "retry_after": 1},
-    "timeout": {"kind": "timeout", "delay": 0.2},
+    "timeout": {"kind": "timeout", "delay": 0.25},
     "reset": {"kind": "reset"},
     "lost-response": {"kind": "500", "phase": "after"},
 }
@@ -74,10 +75,6 @@ class FaultPlan:
         return kind
 
     # -- AWS -------------------------------------------------------------------------
-
-    def hook_client(self, client: Any) -> None:
-        client.meta.events.register("before-send.*.*", self._before_send)
-        client.meta.events.register("after-call.*.*", self._after_call)
 
     def _before_send(self, request: Any, **_: Any) -> None:
         from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutError
@@ -127,10 +124,49 @@ class FaultPlan:
         ).raise_for_status()
 
 
+class _Dispatch:
+    """botocore handlers registered once on shared clients, forwarding to the live plan."""
+
+    def __init__(self) -> None:
+        self.plan: FaultPlan | None = None
+
+    def before_send(self, **kwargs: Any) -> None:
+        if self.plan is not None:
+            self.plan._before_send(**kwargs)
+
+    def after_call(self, **kwargs: Any) -> None:
+        if self.plan is not None:
+            self.plan._after_call(**kwargs)
+
+    def hook_client(self, client: Any) -> None:
+        client.meta.events.register("before-send.*.*", self.before_send)
+        client.meta.events.register("after-call.*.*", self.after_call)
+
+
+_SHARED: dict[int, tuple[AwsClients, _Dispatch]] = {}
+
+
+def _shared_clients(world: World) -> tuple[AwsClients, _Dispatch]:
+    # Clients are reused across engines (a "crashed" engine's in-memory state is what
+    # a new process loses; botocore client objects are not state): building three
+    # clients per engine would dominate the run time.
+    key = id(world.session)
+    if key not in _SHARED:
+        dispatch = _Dispatch()
+        clients = AwsClients(
+            session=world.session, max_attempts=1, read_timeout=5, connect_timeout=2
+        )
+        clients.on_client.append(dispatch.hook_client)
+        _SHARED[key] = (clients, dispatch)
+    return _SHARED[key]
+
+
 def faulty_engine(world: World, plan: FaultPlan) -> Engine:
-    engine = world.engine(max_attempts=1)
-    engine.clients.on_client.append(plan.hook_client)
-    timeout = httpx.Timeout(connect=2.0, read=0.08, write=2.0, pool=2.0)
+    clients, dispatch = _shared_clients(world)
+    dispatch.plan = plan
+    clients.calls.clear()
+    engine = world.engine(clients=clients)
+    timeout = httpx.Timeout(connect=2.0, read=0.1, write=2.0, pool=2.0)
     http = httpx.Client(timeout=timeout, event_hooks={"request": [plan.synap_hook]})
     engine.synap_options["client"] = http
     engine.synap_options["timeout"] = timeout
@@ -172,9 +208,10 @@ def run_schedule(world: World, faults: dict[int, str], *, attempts: int = 8) -> 
                 break
         world.observe()
     plan.enabled = False
+    _shared_clients(world)[1].plan = None
     world.emu.faults.clear()
     world.check_invariants()
-    clean = world.engine()
+    clean = world.engine(clients=_shared_clients(world)[0])
     repaired = False
     versions = world.versions()
     pending = next((v for v, s in versions.items() if PENDING in s and CURRENT not in s), None)

@@ -104,3 +104,8 @@ def test_report_chaos_numbers() -> None:
     # Printed with -s; the issue asks for schedules run and invariants broken (0).
     print(f"\nchaos: {STATS}")
     assert STATS["broken"] == 0
+
+
+@pytest.mark.slow
+def test_report_long_chaos_numbers() -> None:
+    test_report_chaos_numbers()
