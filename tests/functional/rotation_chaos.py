@@ -20,8 +20,8 @@ from typing import Any
 import httpx
 
 from rotation.emulator import EmulatorServer
-from rotation.engine.decide import CURRENT, PENDING
 from rotation.engine.aws import AwsClients
+from rotation.engine.decide import CURRENT, PENDING
 from rotation.engine.driver import rotate_in_process
 from rotation.engine.engine import Engine
 from rotation.engine.exceptions import RotationError
