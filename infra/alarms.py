@@ -32,6 +32,7 @@ from rotation.contract import (
 
 __all__ = ["AlarmSpec", "MetricRef", "instance_alarms", "lambda_alarms", "metric_alarm_args"]
 
+RUNBOOKS = "runbooks/alarms"
 NOT_BREACHING = "notBreaching"
 BREACHING = "breaching"
 DAY = 86_400
@@ -59,6 +60,12 @@ class AlarmSpec:
     expression: str | None = None
     inputs: dict[str, MetricRef] = field(default_factory=dict)
     evaluation_periods: int = 1
+
+    @property
+    def runbook(self) -> str:
+        """The page under runbooks/alarms/ an operator opens for this alarm."""
+        base = self.key.split("-api-key")[0].split("-webhook-secret")[0]
+        return "latency" if base.startswith("latency-") else base
 
 
 def _client(name: str, instance_id: str, stat: str, period: int, **dims: str) -> MetricRef:
@@ -209,7 +216,7 @@ def _stat_args(ref: MetricRef) -> dict[str, Any]:
 def metric_alarm_args(spec: AlarmSpec, topic_arn: Any) -> dict[str, Any]:
     """Keyword arguments of `aws.cloudwatch.MetricAlarm` for a spec, actions to the topic."""
     args: dict[str, Any] = {
-        "alarm_description": spec.description,
+        "alarm_description": f"{spec.description}. Runbook: {RUNBOOKS}/{spec.runbook}.md",
         "comparison_operator": spec.comparison,
         "threshold": spec.threshold,
         "evaluation_periods": spec.evaluation_periods,

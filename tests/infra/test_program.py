@@ -450,3 +450,13 @@ def test_the_role_allows_every_aws_call_the_lambda_code_makes(
     }
     missing = sorted(name for name, actions in called.items() if not actions & granted)
     assert missing == []
+
+
+def test_every_alarm_points_at_its_runbook_page(example_plan: Plan) -> None:
+    from tests.infra.conftest import ROOT
+
+    for alarm in example_plan.of_type(ALARM):
+        description = alarm["inputs"]["alarmDescription"]
+        page = description.rsplit("Runbook: ", 1)[-1]
+        assert page.startswith("runbooks/alarms/") and page.endswith(".md"), description
+        assert (ROOT / page).is_file(), f"{alarm['urn']}: no runbook page {page}"
