@@ -6,7 +6,9 @@ pure rule engine (:mod:`policies.findings`).
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,9 +18,11 @@ import pathspec
 from policies.findings import findings_from_bytes
 from policies.gitdiff import added_lines
 from policies.rules.model import Enforcement, Finding
+from policies.rules.text import default_engine
 
 __all__ = [
     "DEFAULT_MAX_FILE_SIZE",
+    "PARALLEL_MIN_FILES",
     "ScanResult",
     "Skipped",
     "iter_files",
@@ -30,6 +34,8 @@ __all__ = [
 #: Files (or a file's added lines) larger than this are skipped and reported.
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
 _BINARY_PROBE = 8192
+#: From this many files on, a directory scan uses one worker process per core.
+PARALLEL_MIN_FILES = 256
 
 
 @dataclass(frozen=True)
@@ -108,12 +114,10 @@ def iter_files(root: Path) -> Iterator[Path]:
                 yield Path(full)
 
 
-def _display(path: Path, base: Path | None) -> str:
-    if base is not None:
-        try:
-            return path.resolve().relative_to(base.resolve()).as_posix()
-        except ValueError:
-            pass
+def _display(path: Path, base: str | None) -> str:
+    text = os.path.abspath(path)
+    if base is not None and text.startswith(base + os.sep):
+        return text[len(base) + 1 :].replace(os.sep, "/")
     return path.as_posix()
 
 
@@ -134,35 +138,82 @@ def scan_bytes_as(
         result.add(path, data, enforcement, **kw)
 
 
+def _scan_files(
+    files: Sequence[tuple[Path, str]], enforcement: Mapping[str, Enforcement], max_file_size: int
+) -> ScanResult:
+    result = ScanResult()
+    for path, shown in files:
+        try:
+            size = path.stat().st_size
+            if size > max_file_size:
+                result.skipped.append(Skipped(shown, f"larger than {max_file_size} bytes ({size})"))
+                continue
+            data = path.read_bytes()
+        except OSError as exc:
+            result.skipped.append(Skipped(shown, f"unreadable: {exc.strerror or exc}"))
+            continue
+        scan_bytes_as(result, shown, data, enforcement, max_file_size)
+    return result
+
+
+def _merge(parts: Sequence[ScanResult]) -> ScanResult:
+    merged = ScanResult()
+    for part in parts:
+        merged.findings.extend(part.findings)
+        merged.skipped.extend(part.skipped)
+        merged.files_scanned += part.files_scanned
+        merged.bytes_scanned += part.bytes_scanned
+        merged.allowed += part.allowed
+    return merged
+
+
+def _jobs(requested: int | None, files: Sequence[tuple[Path, str]]) -> int:
+    if requested is not None:
+        return max(1, requested)
+    if len(files) < PARALLEL_MIN_FILES or sys.platform != "linux":
+        return 1
+    return min(os.cpu_count() or 1, 8)
+
+
 def scan_paths(
     paths: Sequence[Path],
     enforcement: Mapping[str, Enforcement],
     *,
     max_file_size: int = DEFAULT_MAX_FILE_SIZE,
     base: Path | None = None,
+    jobs: int | None = None,
 ) -> ScanResult:
-    """Scan files and directories; paths are reported relative to ``base`` when given."""
-    result = ScanResult()
+    """Scan files and directories; paths are reported relative to ``base`` when given.
+
+    Large trees are split across ``jobs`` worker processes (default: one per core once
+    there are :data:`PARALLEL_MIN_FILES` files); results are merged in path order.
+    """
+    shown_base = os.path.abspath(base) if base is not None else None
+    missing: list[Skipped] = []
+    files: list[tuple[Path, str]] = []
     for root in paths:
         if not root.exists():
-            result.skipped.append(Skipped(root.as_posix(), "does not exist"))
+            missing.append(Skipped(root.as_posix(), "does not exist"))
             continue
         for path in iter_files(root):
-            shown = _display(path, base)
-            try:
-                if path.is_symlink() or not path.is_file():
-                    continue
-                if path.stat().st_size > max_file_size:
-                    size = path.stat().st_size
-                    result.skipped.append(
-                        Skipped(shown, f"larger than {max_file_size} bytes ({size})")
-                    )
-                    continue
-                data = path.read_bytes()
-            except OSError as exc:
-                result.skipped.append(Skipped(shown, f"unreadable: {exc.strerror or exc}"))
-                continue
-            scan_bytes_as(result, shown, data, enforcement, max_file_size)
+            if not path.is_symlink() and path.is_file():
+                files.append((path, _display(path, shown_base)))
+    workers = _jobs(jobs, files)
+    if workers == 1:
+        result = _scan_files(files, enforcement, max_file_size)
+    else:
+        default_engine()  # compile once; forked workers inherit it
+        chunks = [files[i::workers] for i in range(workers)]
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(workers) as pool:
+            parts = pool.starmap(
+                _scan_files, [(chunk, dict(enforcement), max_file_size) for chunk in chunks]
+            )
+        result = _merge(parts)
+        order = {shown: i for i, (_, shown) in enumerate(files)}
+        result.findings.sort(key=lambda f: (order.get(f.path, 0), f.line, f.column))
+        result.skipped.sort(key=lambda s: order.get(s.path, 0))
+    result.skipped[:0] = missing
     return result
 
 

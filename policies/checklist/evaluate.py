@@ -97,13 +97,6 @@ def _findings(item: Item, facts: Facts) -> list[Finding]:
             ):
                 continue
             found.append(f)
-        if item.id == "key-rotation-scheduled":
-            found += [
-                f
-                for f in facts.stack.findings
-                if f.rule_id == "monitoring-alarms"
-                and classify_alarm_finding(f, facts.stack.resources) == item.id
-            ]
     if facts.repo is not None:
         found += [f for f in facts.repo.scan.findings if f.rule_id in item.rules]
     return found

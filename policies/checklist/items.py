@@ -99,9 +99,10 @@ _ALL = (
         "key-rotation-scheduled",
         "security",
         "API key rotated on schedule (90 days, 30 high-security) and revoked 48 h later",
-        ("secret-rotation-enabled", "revoke-grace-period"),
+        # monitoring-alarms: only its rotation alarms (overdue, Lambda errors, revoke failures)
+        ("secret-rotation-enabled", "revoke-grace-period", "monitoring-alarms"),
         ("stack",),
-        why="the SecretRotation rules and the revoke grace are resource inputs",
+        why="the SecretRotation rules, the revoke grace and the rotation alarms are resources",
     ),
     # -- SDK configuration ------------------------------------------------------------------
     Item(

@@ -21,6 +21,7 @@ from rotation.contract import (
     MIN_GRACE_SECONDS,
     ROTATION_NAMESPACE,
     TIER_DAYS,
+    rotation_days,
 )
 from rotation.keys import redact
 
@@ -315,17 +316,19 @@ def _refers_to(rotation: Resource, secret: Resource) -> bool:
 
 
 def check_rotation(resources: Sequence[Resource]) -> list[Violation]:
-    """Every managed secret has a rotation within its tier's period (``synap:tier`` tag)."""
+    """Every managed secret rotates within its tier's period (``synap:tier``: name or days)."""
     rotations = [r for r in resources if r.type == ROTATION]
     found = []
     for secret in (r for r in resources if is_managed_secret(r)):
         tier = str(_tags(secret)[TIER_TAG])
-        if tier not in TIER_DAYS:
+        try:
+            limit = rotation_days(int(tier) if tier.isdigit() else tier)
+        except ValueError:
             found.append(
                 Violation(
                     "secret-rotation-enabled",
-                    f"secret {secret.name} has {TIER_TAG}={tier}; "
-                    f"use one of {', '.join(TIER_DAYS)}",
+                    f"secret {secret.name} has {TIER_TAG}={tier}; use one of "
+                    f"{', '.join(TIER_DAYS)} or a number of days 1..{MAX_ROTATION_DAYS}",
                     secret.urn,
                 )
             )
@@ -340,7 +343,6 @@ def check_rotation(resources: Sequence[Resource]) -> list[Violation]:
                 )
             )
             continue
-        limit = TIER_DAYS[tier]
         for rotation in mine:
             days = _days(rotation)
             if days is None or days > limit:

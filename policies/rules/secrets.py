@@ -66,7 +66,10 @@ def _aws_secret(value: str, following: str) -> bool:
 
 
 def _generic(value: str, following: str) -> bool:
-    if is_reference(value) or is_placeholder(value) or is_code_like(value, following):
+    if value.startswith("synap_"):
+        return False  # Synap-shaped values are the synap-api-key rule's to judge
+    # cheapest and most decisive first: most candidates are code
+    if is_code_like(value, following) or is_reference(value) or is_placeholder(value):
         return False
     if value.lower().startswith(("sha1-", "sha256-", "sha384-", "sha512-")):
         return False  # lockfile integrity hashes
@@ -82,7 +85,7 @@ def _hex_secret(value: str, following: str) -> bool:
 
 
 def _token(value: str, following: str) -> bool:
-    if is_reference(value) or is_placeholder(value) or is_code_like(value, following):
+    if is_code_like(value, following) or is_reference(value) or is_placeholder(value):
         return False
     return looks_random(value, min_length=16)
 
@@ -94,8 +97,9 @@ def _url_password(value: str, following: str) -> bool:
     return len(value) >= 6 and entropy(value) >= 2.0
 
 
-_SEP = r"""["'`]?(?:\s*(?:=>|:=|[:=])\s*|\s+)["'`]?"""
-_SEP_RE2 = r"""["'`]?(?:\s*(?:=>|:=|[:=])\s*|\s+)["'`]?"""
+# Spaces and tabs only: a separator never crosses a line (values live on their own line).
+_SEP = r"""["'`]?(?:[ \t]*(?:=>|:=|[:=])[ \t]*|[ \t]+)["'`]?"""
+_SEP_RE2 = _SEP
 _KEYWORDS = (
     r"api[_.-]?key|apikey|secret|token|passw(?:or)?d|pwd|credentials?|auth[_.-]?key"
     r"|access[_.-]?key"
@@ -149,8 +153,8 @@ DETECTORS: tuple[Detector, ...] = (
     ),
     Detector(
         "bearer-token",
-        r"(?i)bearer\s+[A-Za-z0-9\-._~+/]{16}",
-        re.compile(r"(?i)(?<![A-Za-z0-9])bearer\s+(?P<value>[A-Za-z0-9\-._~+/]{16,}=*)"),
+        r"(?i)bearer[ \t]+[A-Za-z0-9\-._~+/]*[0-9]",
+        re.compile(r"(?i)(?<![A-Za-z0-9])bearer[ \t]+(?P<value>[A-Za-z0-9\-._~+/]{16,}=*)"),
         _token,
     ),
     Detector(
@@ -171,15 +175,15 @@ DETECTORS: tuple[Detector, ...] = (
     ),
     Detector(
         "generic-secret-assignment",
-        r"(?i)(?:" + _KEYWORDS + r")[A-Za-z0-9_.-]*" + _SEP_RE2 + _GENERIC_VALUE + r"{16}",
+        # A validated value always holds a digit: code (`token = self.get_token()`) never
+        # becomes a candidate, which keeps the exact pass proportional to real hits.
+        r"(?i)(?:" + _KEYWORDS + r")[A-Za-z0-9_.-]*" + _SEP_RE2 + _GENERIC_VALUE + r"*[0-9]",
+        # The name starts at a boundary and stays name-sized, so a keyword that happens
+        # to occur inside a random blob (ciphertext, base64) does not make it a name.
         re.compile(
-            r"(?i)(?:"
-            + _KEYWORDS
-            + r")[A-Za-z0-9_.-]*"
-            + _SEP
-            + r"(?P<value>"
-            + _GENERIC_VALUE
-            + r"{16,})"
+            # keyword at the name's start, after _ . - or at a camelCase hump
+            r"(?<![A-Za-z0-9_.-])(?:[A-Za-z0-9_.-]{0,32}?(?:[_.-]|(?<=[a-z0-9])(?=[A-Z])))?"
+            rf"(?i:{_KEYWORDS})[A-Za-z0-9_.-]{{0,32}}{_SEP}(?P<value>{_GENERIC_VALUE}{{16,}})"
         ),
         _generic,
     ),

@@ -26,6 +26,8 @@ _LOOKAHEAD = 512
 _SYNAP_MARKERS = (b"synap", b"Synap", b"SYNAP")
 #: Rules whose format is unambiguous: never a reference, whatever surrounds them.
 _FIXED_FORMAT = frozenset({"synap-api-key", "aws-access-key-id", "private-key"})
+#: Rules whose match may continue past the candidate line (a PEM body).
+_MULTILINE = frozenset({"private-key"})
 
 
 class _Matcher(Protocol):
@@ -45,7 +47,9 @@ class TextMatch:
 
 
 def _compile(patterns: Iterable[str]) -> tuple[_Matcher, str]:
-    source = "|".join(f"(?:{p})" for p in patterns).encode()
+    # A leading (?i) becomes a scoped (?i:...): Python only allows global flags up front.
+    parts = [f"(?i:{p[4:]})" if p.startswith("(?i)") else f"(?:{p})" for p in patterns]
+    source = "|".join(parts).encode()
     try:
         import re2  # google-re2: linear-time, multi-pattern, ~10x Python's re here
 
@@ -104,18 +108,25 @@ class TextEngine:
 
     def _secret_window(self, data: bytes, w: _Window) -> Iterator[TextMatch]:
         text = data[w.start : w.end].decode("utf-8", errors="replace")
-        extended = text + data[w.end : w.end + _LOOKAHEAD].decode("utf-8", errors="replace")
+        extended = ""
         taken: list[tuple[int, int]] = []
         for detector in self.detectors:
-            for m in detector.pattern.finditer(extended):
+            searched = text
+            if detector.rule_id in _MULTILINE:
+                # only these read past the line; the others never pay for the lookahead
+                extended = extended or text + data[w.end : w.end + _LOOKAHEAD].decode(
+                    "utf-8", errors="replace"
+                )
+                searched = extended
+            for m in detector.pattern.finditer(searched):
                 if m.start() >= len(text):
                     break
                 value, start, end = value_of(m)
                 if any(start < e and s < end for s, e in taken):
                     continue
-                if not detector.validate(value, extended[end : end + 2]):
+                if not detector.validate(value, searched[end : end + 2]):
                     continue
-                if detector.rule_id not in _FIXED_FORMAT and inside_reference(extended, m.start()):
+                if detector.rule_id not in _FIXED_FORMAT and inside_reference(searched, m.start()):
                     continue
                 taken.append((start, end))
                 column = start if start < len(text) else m.start()  # a key body on later lines
