@@ -33,7 +33,7 @@ __all__ = ["ADMIN_SECRET_ID", "LocalStack", "ManagedSecret"]
 ADMIN_SECRET_ID = "synap/local/admin"  # noqa: S105 (a secret name)
 REGION = "us-east-1"
 CLI = [sys.executable, "-m", "rotation"]
-POLICY_CLI = [sys.executable, "-m", "policies.cli"]
+POLICY_CLI = [sys.executable, "-c", "from policies.cli import main; main()"]
 
 
 @dataclass(frozen=True)
