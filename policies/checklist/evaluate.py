@@ -126,7 +126,7 @@ def _key_stored(item: Item, facts: Facts) -> Verdict:
         return "fail", [Evidence("rule", _NO_SECRET, "secret-rotation-enabled")]
     assert facts.repo is not None
     lines = [
-        Evidence("rule", f"key held by secret {r.get('name') or r.name}", item.rules[0], r.urn)
+        Evidence("rule", f"key held by secret {r.get('name') or r.name}", where=r.urn)
         for r in secrets
     ]
     out = _counted(lines, len(lines), "secret(s)")
@@ -160,7 +160,7 @@ def _sdk_setting(name: str) -> Evaluator:
         seen = _settings(facts)
         if name == "timeouts":
             good = [s for s in seen if s.with_timeout]
-            places = sorted({s.where.rsplit(":", 1)[0] for s in good})
+            places = sorted({s.place for s in good})
             if not places:
                 why = "no Synap SDK configuration found" if not seen else "no timeout set"
                 return "fail", [Evidence("rule", why, item.rules[0])]

@@ -54,8 +54,11 @@ class SeenSetting:
 
     name: str
     value: str
+    #: ``path:line`` or ``urn input.path``: shown as evidence.
     where: str
     ok: bool
+    #: The file or resource URN that sets it (one place may set several settings).
+    place: str
     #: True when the same file (or mapping) also sets a timeout.
     with_timeout: bool = False
 
@@ -97,7 +100,7 @@ def stack_settings(resources: list[Resource]) -> list[SeenSetting]:
                 if name in SDK_SETTINGS:
                     ok = check_setting(name, value) is None
                     where = f"{r.urn} {path}.{key}" if path else f"{r.urn} {key}"
-                    seen.append(SeenSetting(name, str(value), where, ok, timeout))
+                    seen.append(SeenSetting(name, str(value), where, ok, r.urn, timeout))
     return seen
 
 
@@ -117,7 +120,7 @@ def _file_settings(rel: str, text: str) -> list[SeenSetting]:
         for key, value, _col in find_settings(line):
             name = normalise_key(key)
             ok = check_setting(key, value) is None
-            seen.append(SeenSetting(name, value, f"{rel}:{number}", ok, timeout))
+            seen.append(SeenSetting(name, value, f"{rel}:{number}", ok, rel, timeout))
     return seen
 
 

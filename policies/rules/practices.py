@@ -210,7 +210,10 @@ def check_correlation_logging(files: Iterable[tuple[str, str]]) -> PracticeResul
             if not reports_error:
                 continue
             line = text.count("\n", 0, m.start()) + 1
-            (with_id if _CORRELATION.search(args) else without).append(Hit(path, line))
+            if _CORRELATION.search(args):
+                with_id.append(Hit(path, line, "logs the correlation id"))
+            else:
+                without.append(Hit(path, line, "logs an error without the correlation id"))
     if without:
         return PracticeResult(
             "correlation-id-logged",
@@ -220,10 +223,7 @@ def check_correlation_logging(files: Iterable[tuple[str, str]]) -> PracticeResul
         )
     if not with_id:
         return PracticeResult("correlation-id-logged", (), "no code logs a Synap error")
-    return PracticeResult(
-        "correlation-id-logged",
-        tuple(Hit(h.path, h.line, "logs the correlation id") for h in with_id),
-    )
+    return PracticeResult("correlation-id-logged", tuple(with_id))
 
 
 def _call_arguments(text: str, open_paren: int) -> str:

@@ -293,6 +293,7 @@ def test_settings_in_a_consumers_env_vars_count(tmp_path: Path) -> None:
     for item_id in ("sdk-log-level", "sdk-cache-backend", "sdk-session-timeout", "sdk-timeouts"):
         assert results[item_id].status == "pass", (item_id, _evidence(results[item_id]))
     assert "SYNAP_LOG_LEVEL" in _evidence(results["sdk-log-level"])
+    assert "aws:lambda/function:Function::app" in _evidence(results["sdk-timeouts"])
 
 
 def test_a_bad_setting_in_a_consumers_env_vars_fails(tmp_path: Path) -> None:
