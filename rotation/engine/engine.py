@@ -37,6 +37,7 @@ from rotation.engine.decide import (
     stage_holder,
 )
 from rotation.engine.exceptions import (
+    AwsError,
     ConfigError,
     DeployError,
     RotationError,
@@ -362,6 +363,11 @@ class Engine:
         for deployer in self.deployers(meta):
             try:
                 deployer.deploy(ctx)
+            except AwsError as exc:
+                if exc.transient:
+                    raise
+                # e.g. the cluster or function does not exist: retrying will not help
+                raise DeployError(f"{deployer.kind} deployer: {exc.message}") from exc
             except (RotationError, SynapError):
                 raise
             except Exception as exc:  # a deployer's own bug must still lead to rollback

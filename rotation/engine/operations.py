@@ -15,6 +15,7 @@ from rotation.engine.decide import CURRENT, PENDING, PREVIOUS, key_label, stage_
 from rotation.engine.engine import Engine, revoke_schedule_name
 from rotation.engine.exceptions import (
     AwsError,
+    DeployError,
     SecretValueError,
     StepError,
     VerifyError,
@@ -72,10 +73,18 @@ def rollback(engine: Engine, secret_id: str, *, reason: str | None = None) -> di
             f" ({reason})" if reason else "",
             extra={"key_id": prev.key_id},
         )
-        engine.run_deployers(meta, prev_vid, prev.key_id)
+        redeploy = "done"
+        try:
+            engine.run_deployers(meta, prev_vid, prev.key_id)
+        except DeployError as exc:
+            # AWSCURRENT already holds the previous (working) key; consumers that cached the
+            # failed one keep it until their next read. Report, do not undo the rollback.
+            redeploy = f"failed: {exc.message}"
+            log.error("re-deploy after rollback failed: %s", exc.message)
         return {
             "action": "rollback",
             "result": "rolled-back",
+            "redeploy": redeploy,
             "restored_key_id": prev.key_id,
             "failed_key_id": failed_key,
             "reason": reason,
