@@ -134,7 +134,9 @@ def to_json(report: ChecklistReport, *, strict: bool = False) -> str:
                 "section": r.item.section,
                 "text": r.item.text,
                 "decided_by": r.item.decided_by,
+                "why": r.item.why,
                 "rules": list(r.item.rules),
+                "needs": list(r.item.needs),
                 "status": r.status,
                 "evidence": [e.to_dict() for e in r.evidence],
             }

@@ -105,6 +105,13 @@ _KEYWORDS = (
     r"|access[_.-]?key"
 )
 _GENERIC_VALUE = r"[A-Za-z0-9_\-+/=.~]"
+# RE2 has no lookahead: "16+ value characters, one of them a digit" spelled out by the
+# digit's position (0..14, or later), so the prefilter is exactly as wide as the validator.
+_DIGIT_VALUE_RE2 = (
+    "(?:"
+    + "|".join(f"{_GENERIC_VALUE}{{{k}}}[0-9]{_GENERIC_VALUE}{{{15 - k}}}" for k in range(15))
+    + f"|{_GENERIC_VALUE}{{15,}}[0-9])"
+)
 
 DETECTORS: tuple[Detector, ...] = (
     # Order is priority: when two matches overlap on a line the earlier detector wins.
@@ -177,7 +184,7 @@ DETECTORS: tuple[Detector, ...] = (
         "generic-secret-assignment",
         # A validated value always holds a digit: code (`token = self.get_token()`) never
         # becomes a candidate, which keeps the exact pass proportional to real hits.
-        r"(?i)(?:" + _KEYWORDS + r")[A-Za-z0-9_.-]*" + _SEP_RE2 + _GENERIC_VALUE + r"*[0-9]",
+        r"(?i)(?:" + _KEYWORDS + r")[A-Za-z0-9_.-]*" + _SEP_RE2 + _DIGIT_VALUE_RE2,
         # The name starts at a boundary and stays name-sized, so a keyword that happens
         # to occur inside a random blob (ciphertext, base64) does not make it a name.
         re.compile(
