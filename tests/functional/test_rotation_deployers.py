@@ -10,7 +10,7 @@ import threading
 import zipfile
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -20,8 +20,8 @@ from tests.functional.conftest import World, unique
 
 
 class Hook(BaseHTTPRequestHandler):
-    received: list[tuple[dict[str, str], bytes]] = []
-    status = 204
+    received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
+    status: ClassVar[int] = 204
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
