@@ -107,6 +107,8 @@ def test_json_output(run_cli: RunCli, inputs: dict[str, Path]) -> None:
     by_id = {i["id"]: i for i in body["items"]}
     assert by_id["sdk-log-level"]["decided_by"] == "rules"
     assert by_id["least-privilege-roles"]["decided_by"] == "rules+attestation"
+    assert "production credentials" in by_id["instance-active"]["why"]
+    assert by_id["api-key-in-secrets-manager"]["needs"] == ["stack", "repo"]
     assert by_id["instance-active"]["evidence"][0]["kind"] == "attestation"
     assert body["counts"]["attested"] == len(attestable_ids())
     assert set(body["inputs"]) == {"stack", "repo", "attestations"}
