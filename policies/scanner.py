@@ -9,6 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -168,11 +169,12 @@ def _merge(parts: Sequence[ScanResult]) -> ScanResult:
 
 
 def _jobs(requested: int | None, files: Sequence[tuple[Path, str]]) -> int:
+    # fork() with other threads alive can deadlock a child: stay sequential then
+    if sys.platform != "linux" or threading.active_count() > 1:
+        return 1
     if requested is not None:
         return max(1, requested)
-    if len(files) < PARALLEL_MIN_FILES or sys.platform != "linux":
-        return 1
-    return min(os.cpu_count() or 1, 8)
+    return min(os.cpu_count() or 1, 8) if len(files) >= PARALLEL_MIN_FILES else 1
 
 
 def scan_paths(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
@@ -54,7 +54,6 @@ class Finding:
     resource: str = ""
     enforcement: Enforcement = "mandatory"
     severity: Severity = "error"
-    extra: dict[str, str] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready view (no secret value is ever in a Finding)."""

@@ -200,3 +200,17 @@ def test_parse_diff_handles_binary_and_added_plus_lines() -> None:
         ("a.txt", False, [(2, b"++ x"), (3, b"y")]),
         ("i.png", True, []),
     ]
+
+
+def test_parallel_scan_matches_the_sequential_one(tmp_path: Path) -> None:
+    from policies.rules.catalog import resolve_enforcement
+    from policies.scanner import scan_paths
+
+    for i in range(40):
+        body = f"SYNAP_API_KEY={generate_key()}\n" if i % 3 == 0 else "nothing here\n"
+        (tmp_path / f"f{i:02}.env").write_text(body * 2)
+    levels = resolve_enforcement()
+    one = scan_paths([tmp_path], levels, base=tmp_path, jobs=1)
+    two = scan_paths([tmp_path], levels, base=tmp_path, jobs=2)
+    assert two.findings == one.findings and len(one.findings) == 28
+    assert (two.files_scanned, two.bytes_scanned) == (one.files_scanned, one.bytes_scanned)
