@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from rotation.engine.decide import PENDING, STEPS
@@ -51,8 +52,12 @@ def rotate_in_process(engine: Engine, secret_id: str, token: str | None = None) 
     meta = engine.store.describe(secret_id)
     if PENDING in meta.versions.get(token, []):
         engine.store.move_stage(meta.arn, PENDING, remove_from=token)
+        versions = {
+            v: [s for s in st if s != PENDING or v != token] for v, st in meta.versions.items()
+        }
+        meta = replace(meta, versions=versions)
     engine.progress("deploy and verify…")
-    deploy = engine.deploy_and_verify(meta.arn, token)
+    deploy = engine.deploy_and_verify(meta.arn, token, meta=meta)
     after = call_counts(engine)
     return {
         "secret_id": meta.name,

@@ -327,10 +327,15 @@ class Engine:
         known = [t for t in times if t is not None]
         return max(known) if known else None
 
-    def deploy_and_verify(self, secret_id: str, token: str) -> dict[str, Any]:
-        """The ``deploy`` action: run the deployers, verify, roll back on failure."""
+    def deploy_and_verify(
+        self, secret_id: str, token: str, *, meta: SecretMeta | None = None
+    ) -> dict[str, Any]:
+        """The ``deploy`` action: run the deployers, verify, roll back on failure.
+
+        ``meta`` is the secret as the caller just read it (saves a DescribeSecret).
+        """
         with context(secret_id=secret_id, token=token, action="deploy"):
-            meta = self.store.describe(secret_id)
+            meta = meta or self.store.describe(secret_id)
             if CURRENT not in meta.versions.get(token, []):
                 log.info("version is no longer AWSCURRENT: nothing to deploy")
                 return {"action": "deploy", "result": "superseded"}
