@@ -161,6 +161,13 @@ def sweep(engine: Engine, secret_ids: list[str] | None = None) -> dict[str, Any]
             for holding in holdings(engine, meta):
                 by_scope.setdefault(holding.credential.instance_id, []).append((meta, holding))
         report: dict[str, Any] = {"secrets": len(metas), "revoked": [], "postponed": []}
+        from rotation.engine.report import DAY, last_rotation
+
+        for meta in metas:
+            last = last_rotation(engine, meta)
+            if last is not None:
+                days = round((engine.clock() - last) / DAY, 2)
+                engine.metrics.put("DaysSinceLastRotation", meta.name, days)
         now = engine.clock()
         for scope, held in sorted(by_scope.items()):
             protected = {h.credential.key_id for _, h in held if h.live}

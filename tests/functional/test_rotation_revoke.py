@@ -113,6 +113,8 @@ def test_sweep_revokes_a_key_whose_schedule_was_lost(world: World) -> None:
     assert not world.accepted(first["api_key"])
     assert world.accepted(seed["api_key"])
     assert len(_pins(world)) == 1
+    days = [v for name, secret, v in engine.metrics.sent if name == "DaysSinceLastRotation"]
+    assert days and days[-1] >= 2.0  # feeds the alarm "not rotated within period + 1 day"
     world.check_invariants(emergency=True)
 
 
