@@ -247,12 +247,17 @@ class _Factory:
         self.session = boto3.session.Session()
         self.sm: Any = self.session.client("secretsmanager")
         self.made: list[World] = []
+        self.admin_id: str | None = None
 
     def __call__(self, *, empty: bool = False, tags: bool = True, name: str | None = None) -> World:
         emu, sm = self.emu, self.sm
         seed = emu.seed_instance()
-        admin_id = unique("synap/test/admin")
-        sm.create_secret(Name=admin_id, SecretString=json.dumps({"admin_key": emu.admin_key}))
+        if self.admin_id is None:
+            self.admin_id = unique("synap/test/admin")
+            sm.create_secret(
+                Name=self.admin_id, SecretString=json.dumps({"admin_key": emu.admin_key})
+            )
+        admin_id = self.admin_id
         secret_id = name or unique("synap/test/api-key")
         tag_list = (
             [
