@@ -16,6 +16,7 @@ Configuration comes from the environment (``rotation.config``), never a secret v
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -71,7 +72,9 @@ def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     from rotation.engine.logs import configure
     from rotation.engine.logs import context as log_context
 
-    configure()
+    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        # Only in the Lambda runtime: JSON lines to stderr instead of the runtime's format.
+        configure()
     request_id = getattr(context, "aws_request_id", None)
     with log_context(correlation_id=request_id):
         engine = Engine(Config.from_env())
