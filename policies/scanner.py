@@ -133,7 +133,7 @@ def scan_bytes_as(
     """Scan one buffer into ``result``, or record why it was skipped."""
     if len(data) > max_file_size:
         result.skipped.append(Skipped(path, f"larger than {max_file_size} bytes ({len(data)})"))
-    elif b"\0" in data[:_BINARY_PROBE]:
+    elif data.find(b"\0", 0, _BINARY_PROBE) >= 0:
         result.skipped.append(Skipped(path, "binary"))
     else:
         result.add(path, data, enforcement, **kw)
@@ -145,11 +145,14 @@ def _scan_files(
     result = ScanResult()
     for path, shown in files:
         try:
-            size = path.stat().st_size
-            if size > max_file_size:
-                result.skipped.append(Skipped(shown, f"larger than {max_file_size} bytes ({size})"))
-                continue
-            data = path.read_bytes()
+            with open(path, "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                if size > max_file_size:
+                    result.skipped.append(
+                        Skipped(shown, f"larger than {max_file_size} bytes ({size})")
+                    )
+                    continue
+                data = fh.read()
         except OSError as exc:
             result.skipped.append(Skipped(shown, f"unreadable: {exc.strerror or exc}"))
             continue

@@ -73,16 +73,39 @@ class TextEngine:
 
     def __init__(self, detectors: tuple[Detector, ...] = DETECTORS) -> None:
         self.detectors = detectors
-        self._secrets, self.backend = _compile(d.prefilter for d in detectors)
-        self._sdk, _ = _compile([SDK_PREFILTER])
+        # One automaton for every rule, SDK settings included: one pass per buffer.
+        self._matcher, self.backend = _compile([*(d.prefilter for d in detectors), SDK_PREFILTER])
 
     def scan(self, data: bytes, *, whole_file: bool = True) -> list[TextMatch]:
         """All matches in ``data``, in line order. ``whole_file`` enables file-level rules."""
-        found = [
-            m for w in self._windows(self._secrets, data) for m in self._secret_window(data, w)
-        ]
-        if any(marker in data for marker in _SYNAP_MARKERS):
-            found.extend(self._sdk_matches(data, whole_file=whole_file))
+        found: list[TextMatch] = []
+        synap: bool | None = None  # does the buffer mention Synap? (SDK rules apply then)
+        first_setting: TextMatch | None = None
+        for w in self._windows(self._matcher, data):
+            text = data[w.start : w.end].decode("utf-8", errors="replace")
+            found.extend(self._secret_window(data, w, text))
+            if synap is None:
+                synap = any(marker in data for marker in _SYNAP_MARKERS)
+            if synap:
+                for match, is_violation in self._settings(w, text):
+                    first_setting = first_setting or match
+                    if is_violation:
+                        found.append(match)
+        if (
+            whole_file
+            and first_setting is not None
+            and not has_timeout(data.decode("utf-8", errors="replace"))
+        ):
+            found.append(
+                TextMatch(
+                    "sdk-timeouts",
+                    first_setting.line,
+                    first_setting.column,
+                    "",
+                    first_setting.line_text,
+                    "Synap SDK settings without connect/read/write timeouts",
+                )
+            )
         found.sort(key=lambda m: (m.line, m.column, m.rule_id))
         return found
 
@@ -106,8 +129,7 @@ class TextEngine:
             window_end = end
             yield _Window(start, end, line_no, len(data[line_start:start].decode(errors="replace")))
 
-    def _secret_window(self, data: bytes, w: _Window) -> Iterator[TextMatch]:
-        text = data[w.start : w.end].decode("utf-8", errors="replace")
+    def _secret_window(self, data: bytes, w: _Window, text: str) -> Iterator[TextMatch]:
         extended = ""
         taken: list[tuple[int, int]] = []
         for detector in self.detectors:
@@ -132,30 +154,16 @@ class TextEngine:
                 column = start if start < len(text) else m.start()  # a key body on later lines
                 yield TextMatch(detector.rule_id, w.line, w.column_base + column + 1, value, text)
 
-    def _sdk_matches(self, data: bytes, *, whole_file: bool) -> Iterator[TextMatch]:
-        first: TextMatch | None = None
-        for w in self._windows(self._sdk, data):
-            text = data[w.start : w.end].decode("utf-8", errors="replace")
-            for key, value, col in find_settings(text):
-                here = TextMatch("sdk-timeouts", w.line, w.column_base + col + 1, value, text)
-                first = first or here
-                violation = check_setting(key, value)
-                if violation:
-                    yield TextMatch(
-                        violation.rule_id, here.line, here.column, value, text, violation.message
-                    )
-        if (
-            whole_file
-            and first is not None
-            and not has_timeout(data.decode("utf-8", errors="replace"))
-        ):
-            yield TextMatch(
-                "sdk-timeouts",
-                first.line,
-                first.column,
-                "",
-                first.line_text,
-                "Synap SDK settings without connect/read/write timeouts",
+    @staticmethod
+    def _settings(w: _Window, text: str) -> Iterator[tuple[TextMatch, bool]]:
+        """(match, is a violation) for each SDK setting in the window."""
+        for key, value, col in find_settings(text):
+            violation = check_setting(key, value)
+            rule_id = violation.rule_id if violation else "sdk-timeouts"
+            detail = violation.message if violation else ""
+            yield (
+                TextMatch(rule_id, w.line, w.column_base + col + 1, value, text, detail),
+                bool(violation),
             )
 
 

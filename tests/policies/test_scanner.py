@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -45,14 +46,14 @@ def test_unreadable_file_is_a_reported_skip(
     repo: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     commit(repo, {"a.txt": "hello\n", "b.txt": "world\n"})
-    real = Path.read_bytes
+    real_open = open
 
-    def read_bytes(self: Path) -> bytes:
-        if self.name == "a.txt":
+    def fake_open(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if Path(path).name == "a.txt":
             raise PermissionError(13, "Permission denied")
-        return real(self)
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr("policies.scanner.open", fake_open, raising=False)
     monkeypatch.chdir(repo)
     result = run_cli("scan", "a.txt", "b.txt")
     assert result.code == 0

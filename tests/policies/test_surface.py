@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +46,18 @@ def test_importing_policies_loads_no_pulumi() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_console_script_end_to_end(tmp_path: Path) -> None:
+    """The installed `synap-policy` on a file with a key: exit 1, key never printed."""
+    from rotation.keys import generate_key
+
+    exe = shutil.which("synap-policy") or str(Path(sys.executable).with_name("synap-policy"))
+    key = generate_key()
+    target = tmp_path / "app.env"
+    target.write_text(f"SYNAP_API_KEY={key}\n")
+    out = subprocess.run([exe, "scan", str(target)], capture_output=True, text=True, check=False)
+    assert out.returncode == 1 and "synap-api-key" in out.stdout
+    assert key not in out.stdout + out.stderr
+    help_out = subprocess.run([exe, "--help"], capture_output=True, text=True, check=False)
+    assert help_out.returncode == 0 and "scan" in help_out.stdout and "check" in help_out.stdout
