@@ -120,3 +120,28 @@ def test_create_secret_refuses_a_pending_value_it_did_not_make(world: World) -> 
     with pytest.raises(StepError, match="did not make"):
         world.engine().run_step(world.secret_id, TOKEN, "createSecret", local=True)
     assert world.value()["key_id"] == world.seed.key_id
+
+
+def test_lambda_logs_are_json_lines_with_context_and_no_key(
+    world: World, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    import logging
+    from types import SimpleNamespace
+
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "synap-rotation")
+    monkeypatch.setenv("SYNAP_API_URL", world.emu.url)
+    monkeypatch.setenv("SYNAP_ADMIN_SECRET_ID", world.admin_secret_id)
+    logger = logging.getLogger("rotation")
+    saved = (list(logger.handlers), logger.propagate, logger.level)
+    try:
+        lambda_handler(
+            {"action": "status", "SecretId": world.secret_id},
+            SimpleNamespace(aws_request_id="req-123"),
+        )
+    finally:
+        logger.handlers[:] = saved[0]
+        logger.propagate, logger.level = saved[1], saved[2]
+    lines = [json.loads(x) for x in capfd.readouterr().err.splitlines() if x.startswith("{")]
+    assert lines, "no JSON log line"
+    assert all(line["correlation_id"] == "req-123" for line in lines)
+    assert not any("synap_" in json.dumps(line) for line in lines)
