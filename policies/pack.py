@@ -40,6 +40,7 @@ from policies.rules.resources import (
 __all__ = [
     "PACK_NAME",
     "POLICIES",
+    "plain",
     "resource_from_args",
     "resource_from_policy_resource",
     "validate_resource",
@@ -70,13 +71,34 @@ _STACK_RULES: dict[str, tuple[tuple[ResourceCheck, ...], tuple[StackCheck, ...]]
 _SEVERITY = {"error": Severity.HIGH, "warning": Severity.MEDIUM, "note": Severity.LOW}
 
 
+def plain(value: Any) -> Any:
+    """Plain dicts and lists out of pulumi-policy's unknown-checking proxies.
+
+    Reading an unknown value through the proxy raises, which would skip the whole
+    resource; the rules instead see Pulumi's unknown sentinel and let it pass.
+    """
+    if isinstance(value, Mapping):
+        try:
+            target = value["__target"]  # the proxy's documented escape hatch
+        except KeyError:
+            target = value
+        return {str(k): plain(v) for k, v in target.items()}
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        try:
+            items = value["__target"]  # type: ignore[call-overload]
+        except (KeyError, TypeError, IndexError):
+            items = value
+        return [plain(v) for v in items]
+    return value
+
+
 def resource_from_args(args: ResourceValidationArgs) -> Resource:
-    return Resource(type=args.resource_type, urn=args.urn, props=dict(args.props))
+    return Resource(type=args.resource_type, urn=args.urn, props=plain(args.props))
 
 
 def resource_from_policy_resource(r: PolicyResource) -> Resource:
     # Stack validations see outputs as props: they are also where ids and ARNs live.
-    props: Mapping[str, Any] = dict(r.props)
+    props: Mapping[str, Any] = plain(r.props)
     return Resource(
         type=r.resource_type,
         urn=r.urn,

@@ -29,6 +29,7 @@ __all__ = [
     "RESOURCE_CHECKS",
     "STACK_CHECKS",
     "TIER_TAG",
+    "UNKNOWN_SENTINELS",
     "Resource",
     "Violation",
     "check_embedded_keys",
@@ -41,6 +42,7 @@ __all__ = [
     "check_sdk_inputs",
     "is_managed_secret",
     "is_synap_secret",
+    "is_unknown",
 ]
 
 SECRET = "aws:secretsmanager/secret:Secret"  # noqa: S105 (a type token)
@@ -63,6 +65,25 @@ _STAR_ONLY = frozenset(
         "kms:listaliases",
     }
 )
+
+
+#: Pulumi's sentinels for values a preview cannot know yet (computed at deploy time).
+UNKNOWN_SENTINELS = frozenset(
+    {
+        "04da6b54-80e4-46f7-96ec-b56ff0331ba9",  # string (also pulumi.runtime.rpc.UNKNOWN)
+        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",  # boolean
+        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",  # number
+        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",  # array
+        "030794c1-ac77-496b-92df-f27374a8bd58",  # asset
+        "e48ece36-62e2-4504-bad9-02848725956a",  # archive
+        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",  # object
+    }
+)
+
+
+def is_unknown(value: Any) -> bool:
+    """True for a value the preview does not know yet: rules give it the benefit of the doubt."""
+    return isinstance(value, str) and value in UNKNOWN_SENTINELS
 
 
 @dataclass(frozen=True)
@@ -152,6 +173,8 @@ def check_kms(r: Resource) -> list[Violation]:
     if not is_synap_secret(r):
         return []
     key = r.get("kmsKeyId")
+    if is_unknown(key):
+        return []
     if not isinstance(key, str) or not key or key.startswith("alias/aws/"):
         shown = key if isinstance(key, str) and key else "unset (aws/secretsmanager)"
         return [
@@ -162,6 +185,15 @@ def check_kms(r: Resource) -> list[Violation]:
             )
         ]
     return []
+
+
+def _days_unknown(rotation: Resource) -> bool:
+    rules = rotation.get("rotationRules")
+    if is_unknown(rules):
+        return True
+    if not isinstance(rules, Mapping):
+        return False
+    return any(is_unknown(rules.get(k)) for k in ("automaticallyAfterDays", "scheduleExpression"))
 
 
 def _days(rotation: Resource) -> float | None:
@@ -182,7 +214,7 @@ def _days(rotation: Resource) -> float | None:
 
 def check_rotation_rules(r: Resource) -> list[Violation]:
     """A SecretRotation rotates within 90 days (the tier check needs the stack)."""
-    if r.type != ROTATION:
+    if r.type != ROTATION or _days_unknown(r):
         return []
     days = _days(r)
     if days is None or days > MAX_ROTATION_DAYS:
@@ -205,6 +237,8 @@ def check_grace(r: Resource) -> list[Violation]:
     if not isinstance(variables, Mapping) or ENV.grace_seconds not in variables:
         return []  # the engine's default is 48 h
     raw = variables[ENV.grace_seconds]
+    if is_unknown(raw):
+        return []
     try:
         seconds = float(raw)
     except (TypeError, ValueError):
@@ -344,6 +378,8 @@ def check_rotation(resources: Sequence[Resource]) -> list[Violation]:
             )
             continue
         for rotation in mine:
+            if _days_unknown(rotation):
+                continue
             days = _days(rotation)
             if days is None or days > limit:
                 shown = "no schedule" if days is None else f"every {days:g} days"

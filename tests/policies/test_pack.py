@@ -18,7 +18,7 @@ from pulumi_policy import (
 from policies.pack import POLICIES
 from policies.rules.catalog import RULES
 
-from .helpers import broken_export, clean_export
+from .helpers import broken_export, clean_export, generate_key
 
 POLICY = {p.name: p for p in POLICIES}
 
@@ -95,3 +95,32 @@ def test_importing_the_pack_does_not_start_a_policy_pack() -> None:
     import sys
 
     assert "policies.__main__" not in sys.modules
+
+
+def test_unknown_values_in_a_preview_neither_skip_nor_fail_the_resource() -> None:
+    """GIVEN a preview where the grace and the KMS key are computed later (unknown)."""
+    from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
+
+    from policies.rules.resources import is_unknown
+
+    key = generate_key()
+    props = {
+        "environment": {"variables": {"SYNAP_GRACE_SECONDS": UNKNOWN_STRING_VALUE, "K": key}},
+        "role": UNKNOWN_STRING_VALUE,
+    }
+    urn = "urn:pulumi:s::p::aws:lambda/function:Function::fn"
+    args = ResourceValidationArgs(
+        "aws:lambda/function:Function", unknown_checking_proxy(props), urn, "fn", _opts(), None
+    )
+    reports: dict[str, list[str]] = {}
+    for name in ("no-key-in-resource-inputs", "revoke-grace-period"):
+        policy = POLICY[name]
+        assert isinstance(policy, ResourceValidationPolicy)
+
+        def report(message: str, urn: str | None = None, rule: str = name) -> None:
+            reports.setdefault(rule, []).append(message)
+
+        policy.validate(args, report)
+    assert "no-key-in-resource-inputs" in reports  # the known key is still caught
+    assert "revoke-grace-period" not in reports  # the unknown grace is not a violation
+    assert is_unknown(UNKNOWN_STRING_VALUE) and not is_unknown("172800")
