@@ -95,13 +95,21 @@ class _Ignores:
         return False
 
 
-def iter_files(root: Path) -> Iterator[Path]:
-    """Files under ``root`` in a stable order, skipping ``.git`` and what .gitignore ignores."""
+def iter_files(root: Path, errors: list[Skipped] | None = None) -> Iterator[Path]:
+    """Files under ``root`` in a stable order, skipping ``.git`` and what .gitignore ignores.
+
+    Directories that cannot be listed are appended to ``errors`` (a reported skip).
+    """
     if not root.is_dir():
         yield root
         return
     ignores = _Ignores()
-    for directory, dirnames, filenames in os.walk(root):
+
+    def unlistable(exc: OSError) -> None:
+        if errors is not None:
+            errors.append(Skipped(str(exc.filename), f"unreadable: {exc.strerror or exc}"))
+
+    for directory, dirnames, filenames in os.walk(root, onerror=unlistable):
         ignores.pop_outside(directory)
         ignores.push(directory)
         dirnames[:] = sorted(
@@ -200,7 +208,7 @@ def scan_paths(
         if not root.exists():
             missing.append(Skipped(root.as_posix(), "does not exist"))
             continue
-        for path in iter_files(root):
+        for path in iter_files(root, missing):
             if not path.is_symlink() and path.is_file():
                 files.append((path, _display(path, shown_base)))
     workers = _jobs(jobs, files)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -215,3 +216,22 @@ def test_parallel_scan_matches_the_sequential_one(tmp_path: Path) -> None:
     two = scan_paths([tmp_path], levels, base=tmp_path, jobs=2)
     assert two.findings == one.findings and len(one.findings) == 28
     assert (two.files_scanned, two.bytes_scanned) == (one.files_scanned, one.bytes_scanned)
+
+
+def test_unlistable_directory_is_a_reported_skip(
+    tmp_path: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "ok.txt").write_text("fine\n")
+    real_scandir = os.scandir
+
+    def scandir(path: Any) -> Any:
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = run_cli("scan", str(tmp_path), "--json")
+    report = json.loads(result.out)
+    assert result.code == 0
+    assert [s["reason"] for s in report["skipped"]] == ["unreadable: Permission denied"]
