@@ -135,3 +135,42 @@ def test_none_deployer_waits_the_cache_ttl_with_injected_sleep(world: World) -> 
     before = len(world.clock.sleeps)
     rotate_in_process(engine, world.secret_id)
     assert sum(world.clock.sleeps[before:]) >= 300
+
+
+def test_slow_deployers_run_as_their_own_scheduled_action(world: World) -> None:
+    from rotation.handler import dispatch
+
+    # GIVEN rotation enabled on the secret and an ECS deployer (minutes: not in finishSecret)
+    # (moto's rotate_secret completes its own "rotation" with a copy of the value)
+    world.sm.rotate_secret(
+        SecretId=world.secret_id,
+        RotationRules={"AutomaticallyAfterDays": 30},
+        RotateImmediately=False,
+    )
+    ecs: Any = world.session.client("ecs")
+    cluster = unique("prod")
+    ecs.create_cluster(clusterName=cluster)
+    ecs.register_task_definition(
+        family="api", containerDefinitions=[{"name": "api", "image": "api:1", "memory": 128}]
+    )
+    ecs.create_service(cluster=cluster, serviceName="api", taskDefinition="api", desiredCount=0)
+    engine = world.engine(
+        deployers={"*": [{"type": "ecs", "cluster": cluster, "services": ["api"]}]}
+    )
+    token = "7d7d7d7d-0000-4000-8000-0000000000cc"
+    # moto cannot make the service's empty placeholder version: createSecret runs locally
+    engine.run_step(world.secret_id, token, "createSecret", local=True)
+    for step in ("setSecret", "testSecret", "finishSecret"):
+        result = dispatch(
+            engine, {"SecretId": world.secret_id, "ClientRequestToken": token, "Step": step}
+        )
+    # THEN finishSecret only promoted and scheduled the deploy action
+    assert result["deploy"] == "scheduled"
+    assert "ecs.UpdateService" not in engine.clients.calls
+    schedule = world.schedules()[f"keyops-deploy-{token}"]
+    payload = json.loads(schedule["Target"]["Input"])
+    assert payload["action"] == "deploy" and payload["VersionId"] == token
+    # WHEN the schedule fires, the deploy action deploys and verifies
+    done = dispatch(engine, payload)
+    assert done["result"] == "verified"
+    assert engine.clients.calls["ecs.UpdateService"] == 1
