@@ -294,7 +294,12 @@ class Engine:
                 continue
             if only is not None and version_id != only:
                 continue
-            cred = self.pinned_credential(meta, version_id, stage)
+            try:
+                cred = self.pinned_credential(meta, version_id, stage)
+            except SecretValueError as exc:
+                # e.g. an empty version the service made: there is no key to revoke
+                log.warning("version %s has no key to revoke: %s", version_id, exc.message)
+                continue
             payload = {"action": "revoke", "SecretId": meta.arn, "KeyId": cred.key_id}
             if self.scheduler.once(revoke_schedule_name(cred.key_id), at, payload):
                 count += 1

@@ -23,7 +23,7 @@ from rotation.engine.engine import (
     revoke_schedule_name,
     verified_tag,
 )
-from rotation.engine.exceptions import RotationError, StepError
+from rotation.engine.exceptions import RotationError, SecretValueError, StepError
 from rotation.engine.logs import context
 from rotation.engine.strategy import Credential
 from rotation.exceptions import RateLimitError, SynapError
@@ -55,7 +55,11 @@ def holdings(engine: Engine, meta: SecretMeta) -> list[Holding]:
     for version_id, stages in meta.versions.items():
         if version_id in pinned:
             stage, at = pinned[version_id]
-            cred = engine.pinned_credential(meta, version_id, stage)
+            try:
+                cred = engine.pinned_credential(meta, version_id, stage)
+            except SecretValueError as exc:
+                log.warning("pinned version %s holds no key: %s", version_id, exc.message)
+                continue
             out.append(Holding(version_id, tuple(stages), cred, at, stage))
             continue
         for live in (CURRENT, PENDING):
