@@ -109,3 +109,13 @@ def test_a_second_rotation_is_refused_while_one_is_pending(world: World) -> None
     with pytest.raises(RotationInProgressError, match="previous rotation isn't complete"):
         rotate_in_process(engine, world.secret_id)
     world.check_invariants()
+
+
+def test_rotate_without_local_asks_secrets_manager(world: World) -> None:
+    from rotation.engine.driver import rotate_remote
+
+    before = set(world.versions())
+    result = rotate_remote(world.engine(), world.secret_id)
+    # moto's RotateSecret makes the new version itself (it cannot run a rotation Lambda)
+    assert result["result"] == "rotation-started"
+    assert result["token"] in set(world.versions()) - before
