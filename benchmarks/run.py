@@ -46,17 +46,31 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 def main() -> int:
     rows: list[dict[str, Any]] = []
+    failed: list[str] = []
     started = time.perf_counter()
+    only = set(sys.argv[1:])  # `python benchmarks/run.py bench_scanner` runs just that one
     for name in discover():
-        module = importlib.import_module(name)
+        if only and name.removeprefix("benchmarks.") not in only:
+            continue
         print(f"bench: running {name} ...", file=sys.stderr, flush=True)
-        rows.extend(module.run())
+        try:
+            rows.extend(importlib.import_module(name).run())
+        except Exception as exc:  # one broken bench must not hide the others' table
+            failed.append(name)
+            rows.append(_error_row(name, exc))
     print(table(rows))
     out = ROOT / "build" / "bench.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"rows": rows}, indent=2, default=str) + "\n")
     print(f"\n{len(rows)} rows in {time.perf_counter() - started:.0f} s; written to {out}")
-    return 0
+    if failed:
+        print(f"bench: failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _error_row(name: str, exc: Exception) -> dict[str, Any]:
+    bench = name.removeprefix("benchmarks.bench_")
+    return {"bench": bench, "metric": "error", "ours": f"{type(exc).__name__}: {exc}"[:80]}
 
 
 if __name__ == "__main__":

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import sys
+import types
 from pathlib import Path
+
+import pytest
 
 from benchmarks.bench_scanner import _ours, _score
 from benchmarks.corpus import build_corpus
@@ -31,3 +35,23 @@ def test_run_discovers_bench_modules_and_prints_one_table() -> None:
     row = {"bench": "x", "metric": "m", "ours": 1, "peer": "p", "peer_value": 2, "ratio": 0.5}
     text = table([row | {"target": "t", "ok": True}])
     assert text.splitlines()[0].startswith("bench") and "yes" in text
+
+
+def test_a_failing_bench_module_becomes_an_error_row(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from benchmarks import run as runner
+
+    broken = types.ModuleType("benchmarks.bench_broken")
+
+    def explode() -> list[dict[str, object]]:
+        raise RuntimeError("boom")
+
+    broken.run = explode  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "benchmarks.bench_broken", broken)
+    monkeypatch.setattr(runner, "discover", lambda: ["benchmarks.bench_broken"])
+    monkeypatch.setattr(sys, "argv", ["run.py"])
+    monkeypatch.setattr(runner, "ROOT", tmp_path)
+    assert runner.main() == 1
+    assert "RuntimeError: boom" in capsys.readouterr().out
+    assert (tmp_path / "build" / "bench.json").exists()
