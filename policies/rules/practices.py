@@ -218,7 +218,8 @@ def check_correlation_logging(files: Iterable[tuple[str, str]]) -> PracticeResul
         return PracticeResult(
             "correlation-id-logged",
             tuple(without),
-            f"{len(without)} error log call(s) without the correlation id (first: {without[0]})",
+            f"{len(without)} error log call(s) without the correlation id "
+            f"(first: {without[0].path}:{without[0].line})",
             extra=tuple(with_id),
         )
     if not with_id:
