@@ -16,7 +16,16 @@ import os
 import time
 from typing import Any
 
-from benchmarks.common import CallCounter, Row, aws_environment, engine_for, make_fleet, ratio, row
+from benchmarks.common import (
+    BenchStack,
+    CallCounter,
+    Row,
+    aws_environment,
+    engine_for,
+    make_fleet,
+    ratio,
+    row,
+)
 from rotation.contract import KIND_TAG
 
 SECRETS = int(os.environ.get("SYNAP_BENCH_AUDIT_SECRETS", "1000"))
@@ -44,9 +53,8 @@ def measure(secrets: int = SECRETS, *, cli: bool = True) -> dict[str, Any]:
     import boto3
 
     from rotation.engine.report import audit
-    from scripts.local_stack import LocalStack
 
-    with LocalStack() as stack, aws_environment(stack.env):
+    with BenchStack() as stack, aws_environment(stack.env):
         start = time.perf_counter()
         make_fleet(stack, secrets, "synap/bench/audit")
         setup = time.perf_counter() - start

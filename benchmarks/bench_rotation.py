@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from benchmarks.common import (
+    BenchStack,
     CallCounter,
     Row,
     aws_environment,
@@ -134,9 +135,7 @@ def measure(
 ) -> dict[str, Any]:
     import boto3
 
-    from scripts.local_stack import LocalStack
-
-    with LocalStack() as stack, aws_environment(stack.env):
+    with BenchStack() as stack, aws_environment(stack.env):
         names = make_fleet(stack, 2 * single + sum(sizes) + min(sizes), "synap/bench/rotation")
         session = boto3.session.Session()
         ours, template = [], []

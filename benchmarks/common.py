@@ -7,20 +7,25 @@ and a fleet of managed secrets created directly with boto3 on a :class:`LocalSta
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import statistics
 import time
+import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
+import boto3
+
 from rotation.contract import INSTANCE_TAG, KIND_TAG
+from scripts.local_stack import LocalStack
 
 Row = dict[str, Any]
 
 __all__ = [
+    "BenchStack",
     "CallCounter",
     "Row",
     "aws_environment",
@@ -114,19 +119,65 @@ def aws_environment(env: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def make_fleet(stack: Any, count: int, prefix: str, *, workers: int = 4) -> list[str]:
+#: moto keeps one state per process (every ThreadedMotoServer shares it) keyed by region:
+#: each BenchStack takes its own region, so benches and tests in one process never see
+#: each other's secrets (nor the admin secret every LocalStack creates).
+_REGIONS = itertools.cycle(
+    (
+        "ap-southeast-3",
+        "ap-south-2",
+        "eu-south-2",
+        "eu-central-2",
+        "me-central-1",
+        "ap-southeast-4",
+        "il-central-1",
+        "ca-west-1",
+        "ap-northeast-3",
+        "eu-north-1",
+        "af-south-1",
+        "me-south-1",
+    )
+)
+
+
+class BenchStack(LocalStack):
+    """A :class:`LocalStack` in a region of its own."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.region = next(_REGIONS)
+
+    def start(self) -> BenchStack:
+        super().start()
+        self.env.update({"AWS_DEFAULT_REGION": self.region, "AWS_REGION": self.region})
+        return self
+
+    def __enter__(self) -> BenchStack:
+        return self.start()
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service,  # type: ignore[call-overload]
+            endpoint_url=self.env["AWS_ENDPOINT_URL"],
+            region_name=self.region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+
+def make_fleet(stack: Any, count: int, prefix: str) -> list[str]:
     """``count`` managed secrets, each holding the seeded key of a fresh Synap instance.
 
     Created directly with boto3 (value in the engine's JSON shape, tags ``synap:kind`` and
     ``synap:instance``) rather than through ``synap-rotation adopt``, which costs a
-    subprocess per secret.
+    subprocess per secret; one at a time (moto's CreateSecret is not thread-safe).
     """
-    seeds = [stack.new_instance() for _ in range(count)]
     sm = stack.sm
+    run = uuid.uuid4().hex[:8]
 
     def create(index: int) -> str:
-        seed = seeds[index]
-        name = f"{prefix}/{index:05d}/api-key"
+        seed = stack.new_instance()
+        name = f"{prefix}/{run}/{index:05d}/api-key"
         value = {
             "api_key": seed.api_key,
             "key_id": seed.key_id,
@@ -144,8 +195,7 @@ def make_fleet(stack: Any, count: int, prefix: str, *, workers: int = 4) -> list
         )
         return name
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(create, range(count)))
+    return [create(i) for i in range(count)]
 
 
 def engine_for(stack: Any, session: Any = None) -> Any:
