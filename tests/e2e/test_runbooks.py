@@ -84,15 +84,19 @@ def stack() -> Iterator[LocalStack]:
 # -- scenarios: the situation each page is written for --------------------------------------
 
 
+# Scenarios build their state in-process (the library behind the CLI): only the runbook's
+# own commands pay for a new process each.
+
+
 def rotated(stack: LocalStack, tmp: Path) -> dict[str, str]:
-    secret = stack.new_secret()
-    stack.cli("rotate", secret.secret_id, "--local")
+    secret = stack.new_secret(in_process=True)
+    stack.rotate(secret.secret_id)
     return {"SECRET_ID": secret.secret_id, "INSTANCE_ID": secret.instance_id}
 
 
 def stuck(stack: LocalStack, tmp: Path) -> dict[str, str]:
     # A createSecret that stored its key as AWSPENDING, then the rotation died.
-    secret = stack.new_secret()
+    secret = stack.new_secret(in_process=True)
     token = str(uuid.uuid4())
     record, value = stack.emu.store.create_key(secret.instance_id, f"keyops-{token}")
     stack.sm.put_secret_value(
@@ -115,14 +119,14 @@ def stuck(stack: LocalStack, tmp: Path) -> dict[str, str]:
 def postponed(stack: LocalStack, tmp: Path) -> dict[str, str]:
     # Two rotations with no grace, then a forgotten consumer keeps using the replaced key.
     env = {"SYNAP_GRACE_SECONDS": "0"}
-    secret = stack.new_secret()
-    stack.cli("rotate", secret.secret_id, "--local", extra_env=env)
+    secret = stack.new_secret(in_process=True)
+    stack.rotate(secret.secret_id, grace_seconds=0)
     old = json.loads(
         stack.sm.get_secret_value(SecretId=secret.secret_id, VersionStage="AWSCURRENT")[
             "SecretString"
         ]
     )
-    stack.cli("rotate", secret.secret_id, "--local", extra_env=env)
+    stack.rotate(secret.secret_id, grace_seconds=0)
     # The consumer's call comes later than the engine's own verification of that key.
     stack.emu.store.clock_offset += 600
     response = httpx.get(
