@@ -78,10 +78,13 @@ class LocalStack:
             "SYNAP_API_URL": self.emulator.url,
             "SYNAP_ADMIN_SECRET_ID": ADMIN_SECRET_ID,
         }
-        self.sm.create_secret(
-            Name=ADMIN_SECRET_ID,
-            SecretString=json.dumps({"admin_key": self.emulator.admin_key}),
-        )
+        # moto keeps its state per process, not per server: a second stack in the same
+        # process (another test module) finds the admin secret already there.
+        admin = json.dumps({"admin_key": self.emulator.admin_key})
+        try:
+            self.sm.create_secret(Name=ADMIN_SECRET_ID, SecretString=admin)
+        except self.sm.exceptions.ResourceExistsException:
+            self.sm.put_secret_value(SecretId=ADMIN_SECRET_ID, SecretString=admin)
         return self
 
     def stop(self) -> None:
