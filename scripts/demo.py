@@ -342,19 +342,33 @@ def fault_and_rollback(
 
 
 def checklist(step: Step, plan: Path) -> None:
-    with step("The production checklist report"):
-        result = subprocess.run(
-            [*POLICY_CLI, "checklist", "--stack-export", str(plan), "--repo", str(ROOT)],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            check=False,
-        )
-        console.print(result.stdout.rstrip())
+    with step("The production checklist: the example stack + an example application repo"):
+        argv = [
+            *POLICY_CLI,
+            "checklist",
+            "--stack-export",
+            str(plan),
+            "--repo",
+            "examples/consumer-app",
+            "--attestations",
+            "checklist.attestations.example.yaml",
+            "--as-of",
+            "2026-11-25",
+        ]
+        result = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, check=False)
         if result.returncode not in (0, 1):
             raise DemoError(f"checklist exited {result.returncode}: {result.stderr.strip()}")
+        colors = {"pass": "green", "fail": "red", "stale": "yellow", "manual": "yellow"}
+        for line in result.stdout.splitlines():
+            words = line.split()
+            if len(words) >= 2 and words[0] in ("pass", "fail", "manual", "attested", "stale"):
+                color = colors.get(words[0], "cyan")
+                console.print(f"  [{color}]{words[0]:9}[/] {words[1]}")
+        summary = (result.stderr + result.stdout).strip().splitlines()[-1]
+        console.print(summary)
         console.print(
-            "[dim](items a person must attest stay 'manual' until an attestations file says so)[/]"
+            f"exit {result.returncode}: automated items come from the same rules as check and "
+            "scan; the rest are a person's attestations, and one older than 90 days is stale"
         )
 
 
