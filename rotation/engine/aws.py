@@ -129,6 +129,9 @@ class SecretsStore:
 
     def __init__(self, clients: AwsClients) -> None:
         self._clients = clients
+        #: A version's value never changes once written, so reads by version id are cached
+        #: (callers check the version's stages with DescribeSecret first).
+        self._values: dict[tuple[str, str], str] = {}
 
     @property
     def _sm(self) -> Any:
@@ -160,6 +163,8 @@ class SecretsStore:
         kwargs: dict[str, str] = {"SecretId": secret_id, "VersionStage": stage}
         if version_id is not None:
             kwargs["VersionId"] = version_id
+            if (secret_id, version_id) in self._values:
+                return self._values[(secret_id, version_id)]
         with aws_errors(f"GetSecretValue {secret_id} {stage}"):
             try:
                 data = self._sm.get_secret_value(**kwargs)
@@ -168,7 +173,12 @@ class SecretsStore:
                     return None
                 raise
         value = data.get("SecretString")
-        return str(value) if value is not None else None
+        if value is None:
+            return None
+        self._values[(secret_id, str(data["VersionId"]))] = str(value)
+        if data.get("ARN"):
+            self._values[(str(data["ARN"]), str(data["VersionId"]))] = str(value)
+        return str(value)
 
     def get_version_value(self, secret_id: str, version_id: str) -> str | None:
         """A version's value by id alone: for versions that carry no staging label."""
@@ -193,6 +203,7 @@ class SecretsStore:
                 SecretString=value,
                 VersionStages=["AWSPENDING"],
             )
+        self._values[(secret_id, token)] = value
 
     def put_current(self, secret_id: str, token: str, value: str) -> None:
         with aws_errors(f"PutSecretValue {secret_id} AWSCURRENT"):

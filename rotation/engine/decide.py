@@ -44,7 +44,7 @@ PREVIOUS = "AWSPREVIOUS"
 #: Custom staging label pinning a replaced version until its key is revoked; it carries the
 #: revoke-after time (epoch seconds) so the sweep can read it without another store.
 REVOKE_STAGE_PREFIX = "keyops-revoke-at-"
-_REVOKE_STAGE = re.compile(r"^keyops-revoke-at-(\d{1,12})$")
+_REVOKE_STAGE = re.compile(r"^keyops-revoke-at-(\d{1,12})(?:-[0-9A-Za-z]{1,36})?$")
 
 
 class Proceed(Enum):
@@ -66,8 +66,11 @@ def token_of_label(label: str) -> str | None:
     return None
 
 
-def revoke_stage(at: float) -> str:
-    return f"{REVOKE_STAGE_PREFIX}{int(at)}"
+def revoke_stage(at: float, version_id: str = "") -> str:
+    """The pin label. Staging labels are unique per secret: the version id's first
+    characters keep two pins made in the same second from stealing each other's label."""
+    suffix = "".join(c for c in version_id if c.isalnum())[:8]
+    return f"{REVOKE_STAGE_PREFIX}{int(at)}" + (f"-{suffix}" if suffix else "")
 
 
 def parse_revoke_stage(stage: str) -> int | None:

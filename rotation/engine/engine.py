@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rotation.config import Config, deployers_for
@@ -32,6 +32,7 @@ from rotation.engine.decide import (
     Proceed,
     check_step,
     key_label,
+    parse_revoke_stage,
     revoke_stage,
     revoke_stages,
     stage_holder,
@@ -243,14 +244,20 @@ class Engine:
         if not already:
             new = self.pending_credential(meta, token)
             old_version = stage_holder(meta.versions, CURRENT)
+            versions = {v: list(st) for v, st in meta.versions.items()}
             if old_version is not None:
-                self._pin(meta, old_version, self.clock() + self.config.grace_seconds)
+                pin = self._pin(meta, old_version, self.clock() + self.config.grace_seconds)
+                versions[old_version] = [
+                    s for s in versions[old_version] if parse_revoke_stage(s) is None
+                ] + [pin]
             self.store.move_stage(meta.arn, CURRENT, to=token, remove_from=old_version)
             log.info("promoted version to AWSCURRENT", extra={"key_id": new.key_id})
             result["result"] = "promoted"
+            # The state we just wrote, without another DescribeSecret.
+            meta = replace(meta, versions=self._promoted(versions, token))
         else:
             result["result"] = "already-current"
-        meta = self.store.describe(meta.arn)
+            meta = self.store.describe(meta.arn)
         # A retry (already) re-ensures every schedule; a first run only the new pin's.
         only = None if already else stage_holder(meta.versions, PREVIOUS)
         result["revokes_scheduled"] = self.schedule_revokes(meta, only=only)
@@ -266,13 +273,29 @@ class Engine:
             self.metrics.put("RotationSucceeded", meta.name)
         return result
 
+    @staticmethod
+    def _promoted(versions: dict[str, list[str]], token: str) -> dict[str, list[str]]:
+        """The stages after AWSCURRENT moved to ``token`` (the service adds AWSPREVIOUS)."""
+        old = stage_holder(versions, CURRENT)
+        out = {v: [s for s in st if s not in (CURRENT, PREVIOUS)] for v, st in versions.items()}
+        if old is not None and old != token:
+            out[old].append(PREVIOUS)
+        else:
+            prev = stage_holder(versions, PREVIOUS)
+            if prev is not None:
+                out[prev].append(PREVIOUS)
+        out.setdefault(token, []).append(CURRENT)
+        return out
+
     # -- pinning and schedules ---------------------------------------------------------
 
-    def _pin(self, meta: SecretMeta, version_id: str, at: float) -> None:
+    def _pin(self, meta: SecretMeta, version_id: str, at: float) -> str:
         """Pin ``version_id`` with a single revoke-after label (replacing a stale one)."""
         for stage, _ in revoke_stages(meta.versions.get(version_id, [])):
             self.store.move_stage(meta.arn, stage, remove_from=version_id)
-        self.store.move_stage(meta.arn, revoke_stage(at), to=version_id)
+        stage = revoke_stage(at, version_id)
+        self.store.move_stage(meta.arn, stage, to=version_id)
+        return stage
 
     def pinned(self, meta: SecretMeta) -> list[tuple[str, str, int]]:
         """``[(version_id, stage, revoke_at)]`` of versions waiting for their revoke."""

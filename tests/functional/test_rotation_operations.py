@@ -162,3 +162,19 @@ def test_status_and_audit(world: World) -> None:
     [row] = report["secrets"]
     assert row["pending_revokes"] == 1
     assert row["tier"] == "unconfigured"
+
+
+def test_pins_made_in_the_same_second_do_not_steal_each_others_label(world: World) -> None:
+    engine = world.engine()
+    seed = world.value()
+    rotate_in_process(engine, world.secret_id)
+    failed = world.value()
+    rollback(engine, world.secret_id)  # pins the failed key at the same second
+    rotate_in_process(engine, world.secret_id)  # pins the seed key again, same second
+    pinned = {
+        world.version_value(v)["key_id"]  # type: ignore[index]
+        for v, stages in world.versions().items()
+        if any(s.startswith("keyops-revoke-at-") for s in stages)
+    }
+    assert pinned == {seed["key_id"], failed["key_id"]}
+    world.check_invariants()

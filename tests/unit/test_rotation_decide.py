@@ -52,6 +52,9 @@ def test_labels_and_revoke_stages_round_trip() -> None:
     assert token_of_label(key_label(T)) == T
     assert token_of_label("seed") is None and token_of_label("keyops-") is None
     assert parse_revoke_stage(revoke_stage(1_800_000_000.7)) == 1_800_000_000
+    stage = revoke_stage(1_800_000_000, "0f6ad6a1-5d0c-4a6f")
+    assert stage == "keyops-revoke-at-1800000000-0f6ad6a1"
+    assert parse_revoke_stage(stage) == 1_800_000_000
     assert parse_revoke_stage("AWSPREVIOUS") is None
 
 
