@@ -69,58 +69,55 @@ class ScanResult:
         self.bytes_scanned += len(data)
 
 
-class _Ignores:
+_Specs = list[tuple[str, pathspec.GitIgnoreSpec]]
+
+
+def _gitignore(directory: str) -> pathspec.GitIgnoreSpec | None:
+    try:
+        with open(os.path.join(directory, ".gitignore"), encoding="utf-8") as fh:
+            return pathspec.GitIgnoreSpec.from_lines(fh.read().splitlines())
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _ignored(specs: _Specs, path: str, is_dir: bool) -> bool:
     """Stacked .gitignore files, each relative to its own directory (git's semantics)."""
+    for base, spec in specs:
+        rel = os.path.relpath(path, base).replace(os.sep, "/")
+        if spec.match_file(rel + "/" if is_dir else rel):
+            return True
+    return False
 
-    def __init__(self) -> None:
-        self._specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
 
-    def push(self, directory: str) -> None:
-        try:
-            with open(os.path.join(directory, ".gitignore"), encoding="utf-8") as fh:
-                lines = fh.read().splitlines()
-        except (OSError, UnicodeDecodeError):
-            return
-        self._specs.append((directory, pathspec.GitIgnoreSpec.from_lines(lines)))
-
-    def pop_outside(self, directory: str) -> None:
-        while self._specs and not (directory + os.sep).startswith(self._specs[-1][0] + os.sep):
-            self._specs.pop()
-
-    def ignored(self, path: str, is_dir: bool) -> bool:
-        for base, spec in self._specs:
-            rel = os.path.relpath(path, base).replace(os.sep, "/")
-            if spec.match_file(rel + "/" if is_dir else rel):
-                return True
-        return False
+def _walk(directory: str, specs: _Specs, errors: list[Skipped] | None) -> Iterator[Path]:
+    try:
+        with os.scandir(directory) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+    except OSError as exc:
+        if errors is not None:
+            errors.append(Skipped(directory, f"unreadable: {exc.strerror or exc}"))
+        return
+    if any(e.name == ".gitignore" for e in entries):
+        spec = _gitignore(directory)
+        if spec is not None:
+            specs = [*specs, (directory, spec)]
+    for entry in entries:
+        # DirEntry answers from the listing itself: no extra stat per file
+        if entry.is_dir(follow_symlinks=False):
+            if entry.name != ".git" and not _ignored(specs, entry.path, True):
+                yield from _walk(entry.path, specs, errors)
+        elif entry.is_file(follow_symlinks=False) and not _ignored(specs, entry.path, False):
+            yield Path(entry.path)
 
 
 def iter_files(root: Path, errors: list[Skipped] | None = None) -> Iterator[Path]:
-    """Files under ``root`` in a stable order, skipping ``.git`` and what .gitignore ignores.
-
-    Directories that cannot be listed are appended to ``errors`` (a reported skip).
+    """Regular files under ``root`` in a stable order, skipping ``.git``, symlinks and what
+    .gitignore ignores. Directories that cannot be listed are appended to ``errors``.
     """
     if not root.is_dir():
         yield root
         return
-    ignores = _Ignores()
-
-    def unlistable(exc: OSError) -> None:
-        if errors is not None:
-            errors.append(Skipped(str(exc.filename), f"unreadable: {exc.strerror or exc}"))
-
-    for directory, dirnames, filenames in os.walk(root, onerror=unlistable):
-        ignores.pop_outside(directory)
-        ignores.push(directory)
-        dirnames[:] = sorted(
-            d
-            for d in dirnames
-            if d != ".git" and not ignores.ignored(os.path.join(directory, d), True)
-        )
-        for name in sorted(filenames):
-            full = os.path.join(directory, name)
-            if not ignores.ignored(full, False):
-                yield Path(full)
+    yield from _walk(str(root), [], errors)
 
 
 def _display(path: Path, base: str | None) -> str:
@@ -208,9 +205,7 @@ def scan_paths(
         if not root.exists():
             missing.append(Skipped(root.as_posix(), "does not exist"))
             continue
-        for path in iter_files(root, missing):
-            if not path.is_symlink() and path.is_file():
-                files.append((path, _display(path, shown_base)))
+        files.extend((path, _display(path, shown_base)) for path in iter_files(root, missing))
     workers = _jobs(jobs, files)
     if workers == 1:
         result = _scan_files(files, enforcement, max_file_size)
