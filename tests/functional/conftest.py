@@ -105,6 +105,7 @@ class World:
     ever_current: set[str] = field(default_factory=set)
     engines: list[Engine] = field(default_factory=list)
     session: Any = None
+    _values: dict[str, dict[str, Any]] = field(default_factory=dict)
     http_clients: list[httpx.Client] = field(default_factory=list)
 
     @property
@@ -172,11 +173,17 @@ class World:
         return dict(json.loads(self.sm.get_secret_value(**kwargs)["SecretString"]))
 
     def version_value(self, version_id: str) -> dict[str, Any] | None:
+        # A version's value never changes once written: cache it (fewer calls per check).
+        if version_id in self._values:
+            return dict(self._values[version_id])
         try:
             raw = self.sm.get_secret_value(SecretId=self.secret_id, VersionId=version_id)
         except self.sm.exceptions.ResourceNotFoundException:
             return None
-        return dict(json.loads(raw["SecretString"])) if "SecretString" in raw else None
+        if "SecretString" not in raw:
+            return None
+        self._values[version_id] = json.loads(raw["SecretString"])
+        return dict(self._values[version_id])
 
     def schedules(self) -> dict[str, dict[str, Any]]:
         sc: Any = self.session.client("scheduler")
@@ -232,6 +239,13 @@ class World:
             if k.status == "active" and k.label.startswith("keyops-") and k.key_id not in stored
         }
         assert not orphans, f"invariant 3: orphan keys {orphans}"
+        # A replaced key stays pinned by a staging label until it is revoked (else the
+        # service may delete its version and the sweep could not tell its grace).
+        labelled = {v["key_id"] for vid, v in values.items() if v is not None and versions[vid]}
+        unpinned = {
+            k for k in self.ever_current if keys[k].status == "active" and k not in labelled
+        }
+        assert not unpinned, f"replaced keys lost their pin: {unpinned}"
 
 
 class _Factory:
