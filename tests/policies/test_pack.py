@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from pulumi_policy import (
     EnforcementLevel,
     PolicyCustomTimeouts,
@@ -124,3 +125,22 @@ def test_unknown_values_in_a_preview_neither_skip_nor_fail_the_resource() -> Non
     assert "no-key-in-resource-inputs" in reports  # the known key is still caught
     assert "revoke-grace-period" not in reports  # the unknown grace is not a violation
     assert is_unknown(UNKNOWN_STRING_VALUE) and not is_unknown("172800")
+
+
+def test_main_builds_the_pack_with_every_policy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`policies/__main__.py` (what `pulumi preview --policy-pack policies` runs), with the
+    blocking PolicyPack swapped for a recorder."""
+    import runpy
+
+    import pulumi_policy
+
+    built: dict[str, Any] = {}
+
+    def recorder(**kwargs: Any) -> None:
+        built.update(kwargs)
+
+    monkeypatch.setattr(pulumi_policy, "PolicyPack", recorder)
+    runpy.run_module("policies.__main__", run_name="__main__")
+    assert built["name"] == "synap-keyops"
+    assert built["enforcement_level"] == EnforcementLevel.MANDATORY
+    assert [p.name for p in built["policies"]] == [p.name for p in POLICIES]
