@@ -94,6 +94,8 @@ def _url_password(value: str, following: str) -> bool:
     lowered = value.lower()
     if is_reference(value) or is_placeholder(value) or lowered in ("password", "pass", "secret"):
         return False
+    if "{" in value or "}" in value:
+        return False  # a template: f"...:{password}@", "{{ .Password }}", "%{PASS}"
     return len(value) >= 6 and entropy(value) >= 2.0
 
 

@@ -95,6 +95,7 @@ NEGATIVES = [
     "tokenizer: bert_base_uncased_tokenizer_v2",
     "postgres://app:${DB_PASSWORD}@db.internal:5432/app",
     "postgres://user:password@localhost/app",
+    'url = f"postgres://app:{self.password}@db.internal:5432/app"',
     "signature = hmac.new(secret, body, hashlib.sha256).hexdigest()",
     "webhook_url: https://hooks.test/services/notify",
     "-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----",
