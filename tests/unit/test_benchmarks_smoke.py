@@ -77,6 +77,7 @@ def test_audit_bench_counts_calls_of_both_loops() -> None:
         "secretsmanager.DescribeSecret": 4,
     }
     assert m["ours_calls"].get("secretsmanager.ListSecrets") == 1
+    assert m["pages_calls"] == 1
     rows = bench_audit.rows_from(m)
     _well_formed(rows)
     assert rows[0]["ours"] == sum(m["ours_calls"].values())
