@@ -206,9 +206,11 @@ def register(app: typer.Typer) -> None:
             as_json,
             lambda d: (
                 f"swept {d['secrets']} secrets: revoked {len(d['revoked'])}, "
-                f"postponed {len(d['postponed'])}"
+                f"postponed {len(d['postponed'])}, unreadable {len(d['errors'])}"
             ),
         )
+        if data["errors"]:
+            raise typer.Exit(1)
 
     @app.command()
     def audit(

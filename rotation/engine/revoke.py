@@ -159,12 +159,27 @@ def sweep(engine: Engine, secret_ids: list[str] | None = None) -> dict[str, Any]
     """
     with context(action="sweep"):
         ids = secret_ids if secret_ids is not None else engine.store.list_tagged(KIND_TAG)
-        metas = [engine.store.describe(s) for s in ids]
+        metas: list[SecretMeta] = []
+        errors: list[dict[str, str]] = []
         by_scope: dict[str, list[tuple[SecretMeta, Holding]]] = {}
-        for meta in metas:
-            for holding in holdings(engine, meta):
+        for secret_id in ids:
+            try:
+                meta = engine.store.describe(secret_id)
+                found = holdings(engine, meta)
+            except (RotationError, SynapError) as exc:
+                # One broken secret must not stop the sweep of the others.
+                log.error("sweep: cannot read %s: %s", secret_id, exc.message)
+                errors.append({"secret_id": secret_id, "error": exc.message})
+                continue
+            metas.append(meta)
+            for holding in found:
                 by_scope.setdefault(holding.credential.instance_id, []).append((meta, holding))
-        report: dict[str, Any] = {"secrets": len(metas), "revoked": [], "postponed": []}
+        report: dict[str, Any] = {
+            "secrets": len(ids),
+            "revoked": [],
+            "postponed": [],
+            "errors": errors,
+        }
         from rotation.engine.report import DAY, last_rotation
 
         for meta in metas:
@@ -188,6 +203,10 @@ def sweep(engine: Engine, secret_ids: list[str] | None = None) -> dict[str, Any]
                 now=now,
                 grace_seconds=engine.config.grace_seconds,
             ):
+                if key_id not in where and errors:
+                    # An unreadable secret may hold this key: leave unreferenced keys alone.
+                    log.warning("sweep: %s left alone while a secret cannot be read", key_id)
+                    continue
                 with context(key_id=key_id, secret_id=where.get(key_id, (meta0,))[0].name):
                     log.info("sweep: revoking %s (%s)", key_id, reason)
                     if key_id in where:

@@ -112,7 +112,7 @@ def test_adopt_rotate_status_rollback_emergency_sweep_audit(stack: dict[str, Any
     assert leaked.returncode == 0, leaked.stderr
     assert json.loads(leaked.stdout)["revoked_key_id"] == ready["key_id"]
 
-    swept = run(stack, "sweep", "--json")
+    swept = run(stack, "sweep", secret, "--json")
     assert swept.returncode == 0, swept.stderr
     assert json.loads(swept.stdout)["revoked"] == []
 

@@ -150,3 +150,20 @@ def test_sweep_spares_hand_made_keys_and_keys_of_other_secrets(world_factory: An
     assert keys[orphan.key_id].status == "revoked"
     assert orphan.key_id in report["revoked"] and manual.key_id not in report["revoked"]
     assert world.accepted(world.value()["api_key"])
+
+
+def test_one_unreadable_secret_does_not_stop_the_sweep(world_factory: Any) -> None:
+    world: World = world_factory()
+    engine = world.engine()
+    rotate_in_process(engine, world.secret_id)
+    first = world.value()
+    rotate_in_process(engine, world.secret_id)
+    broken: World = world_factory()
+    broken.sm.put_secret_value(SecretId=broken.secret_id, SecretString="{not json")
+    # an orphan at the broken secret's instance: it might be that secret's key, so it stays
+    orphan, _ = world.emu.store.create_key(broken.instance_id, "keyops-maybe-broken-ones")
+    world.clock.advance(DEFAULT_GRACE_SECONDS + 1)
+    report = sweep(engine, [broken.secret_id, world.secret_id])
+    assert [e["secret_id"] for e in report["errors"]] == [broken.secret_id]
+    assert report["revoked"] == [first["key_id"]]
+    assert world.emu.store.get_key(broken.instance_id, orphan.key_id).status == "active"  # type: ignore[union-attr]
