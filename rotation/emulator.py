@@ -40,7 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from rotation.emulator_faults import Fault, FaultError, FaultTable, parse_fault
-from rotation.emulator_memory import MemoryHttpError, MemoryRoutes, MemoryState, memory_routes
+from rotation.emulator_http import HttpError as _HttpError
+from rotation.emulator_memory import MemoryRoutes, MemoryState, memory_routes
 from rotation.emulator_store import EmulatorStore
 
 __all__ = ["EmulatorServer", "SeedInfo"]
@@ -59,15 +60,6 @@ class SeedInfo:
     instance_id: str
     api_key: str | None
     key_id: str
-
-
-class _HttpError(Exception):
-    def __init__(self, status: int, message: str, code: str, details: Any = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.code = code
-        self.details = details
 
 
 @dataclass(frozen=True)
@@ -145,7 +137,7 @@ class _Handler(MemoryRoutes, BaseHTTPRequestHandler):
                 self._apply_fault(fault)
                 return
             self._send(status, payload)
-        except (_HttpError, MemoryHttpError) as err:
+        except _HttpError as err:
             self._send(err.status, {"error": err.message, "code": err.code, "details": err.details})
         except (BrokenPipeError, ConnectionResetError):
             return

@@ -30,12 +30,13 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from rotation.emulator_http import HttpError
+
 if TYPE_CHECKING:
     from rotation.emulator_store import EmulatorStore
 
 __all__ = [
     "MEMORY_MODES",
-    "MemoryHttpError",
     "MemoryRoutes",
     "MemoryState",
     "memory_routes",
@@ -45,17 +46,6 @@ MEMORY_MODES = ("fast", "accurate")
 SIGNATURE_HEADER = "X-Synap-Signature"
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 _WORD = re.compile(r"[a-z0-9]{2,}")
-
-
-class MemoryHttpError(Exception):
-    """An error answer in Synap's ``{"error", "code", "details"}`` shape."""
-
-    def __init__(self, status: int, message: str, code: str, details: Any = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.code = code
-        self.details = details
 
 
 def memory_routes(id_pattern: str) -> list[tuple[str, re.Pattern[str], str, str, bool]]:
@@ -172,21 +162,21 @@ class _HasEmulator(Protocol):
 
 def _body(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
-        raise MemoryHttpError(400, "body must be a JSON object", "invalid_body")
+        raise HttpError(400, "body must be a JSON object", "invalid_body")
     return body
 
 
 def _mode(body: dict[str, Any]) -> str:
     mode = body.get("mode", "fast")
     if mode not in MEMORY_MODES:
-        raise MemoryHttpError(400, "mode must be 'fast' or 'accurate'", "invalid_mode")
+        raise HttpError(400, "mode must be 'fast' or 'accurate'", "invalid_mode")
     return str(mode)
 
 
 def _user(body: dict[str, Any]) -> str | None:
     user = body.get("user_id")
     if user is not None and not isinstance(user, str):
-        raise MemoryHttpError(400, "user_id must be a string", "invalid_user_id")
+        raise HttpError(400, "user_id must be a string", "invalid_user_id")
     return user
 
 
@@ -202,7 +192,7 @@ class MemoryRoutes:
     def _authenticate(self, instance_id: str) -> None:
         self._require_instance(instance_id)
         if not self.server.emulator.store.authenticate(instance_id, self._bearer()):
-            raise MemoryHttpError(401, "invalid or revoked API key", "unauthenticated")
+            raise HttpError(401, "invalid or revoked API key", "unauthenticated")
 
     def _hold(self, op: str, mode: str) -> None:
         delay = self.server.emulator.memory.latency_seconds(op, mode)
@@ -216,7 +206,7 @@ class MemoryRoutes:
         data = _body(body)
         content = data.get("content")
         if not isinstance(content, str) or not 1 <= len(content) <= 16_000:
-            raise MemoryHttpError(400, "content must be 1..16000 characters", "invalid_content")
+            raise HttpError(400, "content must be 1..16000 characters", "invalid_content")
         mode = _mode(data)
         self._hold("memories_create", mode)
         emu = self.server.emulator
@@ -229,10 +219,10 @@ class MemoryRoutes:
         data = _body(body)
         query = data.get("query")
         if not isinstance(query, str) or not query.strip():
-            raise MemoryHttpError(400, "query must be a non-empty string", "invalid_query")
+            raise HttpError(400, "query must be a non-empty string", "invalid_query")
         limit = data.get("max_results", 10)
         if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 100:
-            raise MemoryHttpError(400, "max_results must be 1..100", "invalid_max_results")
+            raise HttpError(400, "max_results must be 1..100", "invalid_max_results")
         mode = _mode(data)
         self._hold("context_fetch", mode)
         items = self.server.emulator.memory.search(instance_id, query, mode, _user(data), limit)
@@ -245,11 +235,11 @@ class MemoryRoutes:
         url, secret = data.get("url"), data.get("signing_secret")
         parts = urlsplit(url) if isinstance(url, str) else None
         if parts is None or parts.scheme not in ("http", "https") or parts.hostname is None:
-            raise MemoryHttpError(400, "url must be an http(s) URL", "invalid_url")
+            raise HttpError(400, "url must be an http(s) URL", "invalid_url")
         if parts.hostname not in _LOOPBACK:
-            raise MemoryHttpError(400, "the emulator only delivers to loopback", "invalid_url")
+            raise HttpError(400, "the emulator only delivers to loopback", "invalid_url")
         if not isinstance(secret, str) or len(secret) < 16:
-            raise MemoryHttpError(400, "signing_secret must be >= 16 chars", "invalid_secret")
+            raise HttpError(400, "signing_secret must be >= 16 chars", "invalid_secret")
         config = WebhookConfig(str(url), secret, self.server.emulator.store.now())
         self.server.emulator.memory.set_webhook(instance_id, config)
         return 200, config.public()
@@ -259,7 +249,7 @@ class MemoryRoutes:
         self._require_instance(instance_id)
         config = self.server.emulator.memory.webhook(instance_id)
         if config is None:
-            raise MemoryHttpError(404, "no webhook configured", "webhook_not_found")
+            raise HttpError(404, "no webhook configured", "webhook_not_found")
         return 200, config.public()
 
     def _deliver_webhook(self, _: tuple[str, ...], body: Any) -> tuple[int, Any]:
@@ -269,7 +259,7 @@ class MemoryRoutes:
         emu = self.server.emulator
         config = emu.memory.webhook(instance_id)
         if config is None:
-            raise MemoryHttpError(404, "no webhook configured", "webhook_not_found")
+            raise HttpError(404, "no webhook configured", "webhook_not_found")
         event = {
             "event_id": "evt_" + secrets.token_hex(8),
             "event_type": str(data.get("event_type", "memory.created")),
@@ -298,11 +288,11 @@ class MemoryRoutes:
         data = _body(body)
         op, mode, ms = data.get("op"), data.get("mode", "*"), data.get("ms")
         if op not in ("memories_create", "context_fetch"):
-            raise MemoryHttpError(400, "op must be memories_create or context_fetch", "invalid_op")
+            raise HttpError(400, "op must be memories_create or context_fetch", "invalid_op")
         if mode not in (*MEMORY_MODES, "*"):
-            raise MemoryHttpError(400, "mode must be fast, accurate or *", "invalid_mode")
+            raise HttpError(400, "mode must be fast, accurate or *", "invalid_mode")
         if isinstance(ms, bool) or not isinstance(ms, int | float) or not 0 <= ms <= 60_000:
-            raise MemoryHttpError(400, "ms must be a number within 0..60000", "invalid_latency")
+            raise HttpError(400, "ms must be a number within 0..60000", "invalid_latency")
         self.server.emulator.memory.set_latency(op, mode, float(ms))
         return 201, {"op": op, "mode": mode, "ms": ms}
 
