@@ -54,8 +54,10 @@ ROLE = "aws:iam/role:Role"
 #: The tag that puts a secret under rotation and names its tier.
 TIER_TAG = "synap:tier"
 INSTANCE_TAG = "synap:instance"
-#: Pulumi's marker for an encrypted secret value in state: not plaintext, never scanned.
-_SECRET_SIG = "4dabf18193072939515e22adc298bd5a"  # noqa: S105 (a marker)
+#: Pulumi's special-object key in state (``pulumi.runtime.rpc._special_sig_key``) and its
+#: value for a secret: ``{sig: secret, "ciphertext": ...}`` is encrypted, never scanned.
+_SIG_KEY = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # noqa: S105 (a marker)
 #: Actions that only work on Resource "*" (AWS documents no resource type for them).
 _STAR_ONLY = frozenset(
     {
@@ -138,7 +140,7 @@ def is_managed_secret(r: Resource) -> bool:
 
 def _leaves(value: Any, path: str) -> Iterator[tuple[str, str]]:
     if isinstance(value, Mapping):
-        if _SECRET_SIG in value:
+        if value.get(_SIG_KEY) == _SECRET_SIG:
             return  # encrypted in state
         for key, item in value.items():
             yield from _leaves(item, f"{path}.{key}" if path else str(key))

@@ -79,7 +79,7 @@ def test_other_credentials_and_references_in_inputs() -> None:
             "variables": {
                 "SYNAP_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:1:secret:synap/x-AbCdEf",
                 "SYNAP_API_KEY": {
-                    "4dabf18193072939515e22adc298bd5a": "1b47061264138c4ac30d75fd1eb44270",
+                    "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
                     "ciphertext": "v1:abc",
                 },
             }
@@ -181,3 +181,14 @@ def test_enforcement_overrides_and_disable() -> None:
     findings = check_resources(resources, levels)
     assert not any(f.rule_id == "monitoring-alarms" for f in findings)
     assert {f.enforcement for f in findings if f.rule_id == "revoke-grace-period"} == {"advisory"}
+
+
+def test_only_pulumis_secret_marker_hides_a_value() -> None:
+    # GIVEN a key next to a look-alike marker (the wrong special-object key, or an asset's sig)
+    for marker in (
+        {"4dabf18193072939515e22adc298bd5a": "1b47061264138c4ac30d75fd1eb44270"},
+        {"4dabf18193072939515e22adb298388d": "c44067f5952c0a294b673a41bacd8c17"},
+    ):
+        inputs = {"environment": {"variables": {"X": {**marker, "text": generate_key()}}}}
+        # THEN the key is still found: only {sig: secret} is an encrypted value
+        assert check_embedded_keys(res("aws:lambda/function:Function", inputs))
