@@ -7,6 +7,7 @@ from types import MappingProxyType
 
 from policies.exceptions import ConfigError
 from policies.rules.model import ENFORCEMENT_LEVELS, Enforcement, Rule
+from policies.rules.practices import PRACTICE_RULES
 
 __all__ = ["RULES", "get_rule", "resolve_enforcement"]
 
@@ -194,7 +195,7 @@ _ALL = (
 )
 
 #: Rule id -> rule. Read-only.
-RULES: Mapping[str, Rule] = MappingProxyType({r.id: r for r in _ALL})
+RULES: Mapping[str, Rule] = MappingProxyType({r.id: r for r in (*_ALL, *PRACTICE_RULES.values())})
 
 
 def get_rule(rule_id: str) -> Rule:

@@ -216,8 +216,10 @@ def test_automated_items_name_known_rules_and_have_an_evaluator() -> None:
     assert set(EVALUATORS) == {i.id for i in ITEMS.values() if i.automated}
 
 
-def test_practice_rules_do_not_clash_with_the_engine_catalogue() -> None:
-    assert not set(PRACTICE_RULES) & set(RULES)
+def test_practice_rules_are_registered_in_the_engine_catalogue() -> None:
+    # one catalogue: `synap-policy rules` lists them, --enforce can set their level
+    for rule_id, rule in PRACTICE_RULES.items():
+        assert RULES[rule_id] is rule
     for rule in PRACTICE_RULES.values():
         assert rule.remediation and rule.checklist
 
