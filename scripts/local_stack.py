@@ -56,7 +56,10 @@ class ManagedSecret:
 class LocalStack:
     """Start with :meth:`start`, stop with :meth:`stop` (or use as a context manager)."""
 
-    def __init__(self) -> None:
+    def __init__(self, region: str = REGION) -> None:
+        # moto keeps state per process, account and region (not per server): a stack that
+        # must not see another test module's secrets takes a region of its own.
+        self.region = region
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.emulator: EmulatorServer | None = None
         self.env: dict[str, str] = {}
@@ -73,8 +76,8 @@ class LocalStack:
             "AWS_ENDPOINT_URL": f"http://{host}:{port}",
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_REGION": self.region,
             "SYNAP_API_URL": self.emulator.url,
             "SYNAP_ADMIN_SECRET_ID": ADMIN_SECRET_ID,
         }
@@ -108,7 +111,7 @@ class LocalStack:
         return boto3.client(
             service,  # type: ignore[call-overload]
             endpoint_url=self.env["AWS_ENDPOINT_URL"],
-            region_name=REGION,
+            region_name=self.region,
             aws_access_key_id="testing",
             aws_secret_access_key="testing",  # noqa: S106 (moto)
         )

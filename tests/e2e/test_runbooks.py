@@ -67,7 +67,9 @@ PAGES = sorted(p for p in RUNBOOKS.rglob("*.md") if p.name != "README.md")
 @pytest.fixture(scope="module")
 def stack() -> Iterator[LocalStack]:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    with LocalStack() as local:
+    # A region of its own: moto's state is per process, and `sweep` / `audit` without a
+    # secret id look at every managed secret other test modules left in theirs.
+    with LocalStack(region="ca-central-1") as local:
         logs = local.client("logs")
         for group in (f"/aws/lambda/{FUNCTION_NAME}", APP_LOG_GROUP):
             logs.create_log_group(logGroupName=group)
