@@ -7,8 +7,6 @@ Errors are one line on stderr; no secret value is ever printed.
 
 from __future__ import annotations
 
-import sys
-from enum import IntEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -22,15 +20,9 @@ from policies.rules.catalog import RULES, resolve_enforcement
 from policies.rules.model import Enforcement
 from policies.scanner import DEFAULT_MAX_FILE_SIZE, ScanResult, scan_diff, scan_paths
 from policies.stack import Source, check_resources, load_resources
+from rotation.cli_runner import ExitCode, run_app
 
 __all__ = ["ExitCode", "app", "main"]
-
-
-class ExitCode(IntEnum):
-    OK = 0
-    FINDINGS = 1
-    USAGE = 2
-    UNEXPECTED = 3
 
 
 app = typer.Typer(
@@ -208,25 +200,4 @@ app.command(name="checklist")(checklist)
 
 def main() -> None:
     """Console-script entry point: one-line errors and the documented exit codes."""
-    try:
-        code = app(standalone_mode=False)
-        sys.exit(code if isinstance(code, int) else 0)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except InputError as exc:
-        typer.echo(f"synap-policy: error: {exc}", err=True)
-        sys.exit(ExitCode.USAGE)
-    except PolicyError as exc:
-        typer.echo(f"synap-policy: error: {exc}", err=True)
-        sys.exit(ExitCode.FINDINGS)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except Exception as exc:
-        # Typer may vendor its own click: match click's usage errors by shape.
-        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
-            typer.echo(f"synap-policy: usage error: {exc.format_message()}", err=True)
-            sys.exit(ExitCode.USAGE)
-        if type(exc).__name__ == "Abort":
-            sys.exit(130)
-        typer.echo(f"synap-policy: unexpected error: {type(exc).__name__}", err=True)
-        sys.exit(ExitCode.UNEXPECTED)
+    run_app(app, "synap-policy", [(InputError, ExitCode.USAGE), (PolicyError, ExitCode.FINDINGS)])

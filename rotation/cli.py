@@ -10,23 +10,16 @@ import json
 import signal
 import sys
 import threading
-from enum import IntEnum
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
 
 import typer
 
+from rotation.cli_runner import ExitCode, run_app
 from rotation.exceptions import SynapError
 
 __all__ = ["ExitCode", "app", "fail", "main"]
-
-
-class ExitCode(IntEnum):
-    OK = 0
-    FAILURE = 1
-    USAGE = 2
-    UNEXPECTED = 3
 
 
 app = typer.Typer(
@@ -113,23 +106,4 @@ _register_engine_commands()
 
 def main() -> None:
     """Console-script entry point: map library errors to one line and an exit code."""
-    try:
-        # Without standalone mode click returns the code of a raised Exit instead of exiting.
-        code = app(standalone_mode=False)
-        sys.exit(code if isinstance(code, int) else 0)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except SynapError as exc:
-        typer.echo(f"synap-rotation: error: {exc}", err=True)
-        sys.exit(ExitCode.FAILURE)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except Exception as exc:
-        # Typer may vendor its own copy of click, so match click's exceptions by shape.
-        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
-            typer.echo(f"synap-rotation: usage error: {exc.format_message()}", err=True)
-            sys.exit(ExitCode.USAGE)
-        if type(exc).__name__ == "Abort":
-            sys.exit(130)
-        typer.echo(f"synap-rotation: unexpected error: {type(exc).__name__}: {exc}", err=True)
-        sys.exit(ExitCode.UNEXPECTED)
+    run_app(app, "synap-rotation", [(SynapError, ExitCode.FAILURE)])
