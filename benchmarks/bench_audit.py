@@ -17,10 +17,10 @@ import time
 from typing import Any
 
 from benchmarks.common import (
-    BenchStack,
     CallCounter,
     Row,
     aws_environment,
+    bench_stack,
     engine_for,
     make_fleet,
     ratio,
@@ -64,7 +64,7 @@ def measure(secrets: int = SECRETS, *, cli: bool = True) -> dict[str, Any]:
 
     from rotation.engine.report import audit
 
-    with BenchStack() as stack, aws_environment(stack.env):
+    with bench_stack() as stack, aws_environment(stack.env):
         start = time.perf_counter()
         make_fleet(stack, secrets, "synap/bench/audit")
         setup = time.perf_counter() - start

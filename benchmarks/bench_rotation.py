@@ -19,10 +19,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from benchmarks.common import (
-    BenchStack,
     CallCounter,
     Row,
     aws_environment,
+    bench_stack,
     engine_for,
     make_fleet,
     median_of,
@@ -135,7 +135,7 @@ def measure(
 ) -> dict[str, Any]:
     import boto3
 
-    with BenchStack() as stack, aws_environment(stack.env):
+    with bench_stack() as stack, aws_environment(stack.env):
         names = make_fleet(stack, 2 * single + sum(sizes) + min(sizes), "synap/bench/rotation")
         session = boto3.session.Session()
         ours, template = [], []

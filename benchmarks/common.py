@@ -17,18 +17,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import boto3
-
 from rotation.contract import INSTANCE_TAG, KIND_TAG
 from scripts.local_stack import LocalStack
 
 Row = dict[str, Any]
 
 __all__ = [
-    "BenchStack",
     "CallCounter",
     "Row",
     "aws_environment",
+    "bench_stack",
     "best_of",
     "engine_for",
     "make_fleet",
@@ -120,7 +118,7 @@ def aws_environment(env: dict[str, str]) -> Iterator[None]:
 
 
 #: moto keeps one state per process (every ThreadedMotoServer shares it) keyed by region:
-#: each BenchStack takes its own region, so benches and tests in one process never see
+#: each bench stack takes its own region, so benches and tests in one process never see
 #: each other's secrets (nor the admin secret every LocalStack creates).
 _REGIONS = itertools.cycle(
     (
@@ -140,29 +138,10 @@ _REGIONS = itertools.cycle(
 )
 
 
-class BenchStack(LocalStack):
-    """A :class:`LocalStack` in a region of its own."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.region = next(_REGIONS)
-
-    def start(self) -> BenchStack:
-        super().start()
-        self.env.update({"AWS_DEFAULT_REGION": self.region, "AWS_REGION": self.region})
-        return self
-
-    def __enter__(self) -> BenchStack:
-        return self.start()
-
-    def client(self, service: str) -> Any:
-        return boto3.client(
-            service,  # type: ignore[call-overload]
-            endpoint_url=self.env["AWS_ENDPOINT_URL"],
-            region_name=self.region,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+def bench_stack() -> LocalStack:
+    """A :class:`LocalStack` in a region of its own (moto 5.2 regions; the runbook tests
+    use ca-central-1, the functional tests us-east-1)."""
+    return LocalStack(region=next(_REGIONS))
 
 
 def make_fleet(stack: Any, count: int, prefix: str) -> list[str]:

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 
 from benchmarks import bench_audit, bench_coldstart, bench_policy_check, bench_rotation
-from benchmarks.common import BenchStack, aws_environment, make_fleet
+from benchmarks.common import aws_environment, bench_stack, make_fleet
 from benchmarks.run import COLUMNS, discover
 from benchmarks.template_rotation import template_rotate
-from scripts.local_stack import ADMIN_SECRET_ID
+from scripts.local_stack import ADMIN_SECRET_ID, LocalStack
 
 
 def _well_formed(rows: list[dict[str, Any]]) -> None:
@@ -30,8 +30,8 @@ def _well_formed(rows: list[dict[str, Any]]) -> None:
 
 
 @pytest.fixture(scope="module")
-def stack() -> Iterator[BenchStack]:
-    with BenchStack() as local, aws_environment(local.env):
+def stack() -> Iterator[LocalStack]:
+    with bench_stack() as local, aws_environment(local.env):
         yield local
 
 
@@ -45,7 +45,7 @@ def test_run_discovers_every_bench() -> None:
     } <= found
 
 
-def test_template_peer_rotates_a_key_synap_accepts(stack: BenchStack) -> None:
+def test_template_peer_rotates_a_key_synap_accepts(stack: LocalStack) -> None:
     [secret_id] = make_fleet(stack, 1, "synap/smoke/template")
     before = json.loads(stack.sm.get_secret_value(SecretId=secret_id)["SecretString"])
     template_rotate(stack.sm, stack.emu.url, ADMIN_SECRET_ID, secret_id)
