@@ -1,7 +1,7 @@
 """`make package`: build the rotation Lambda zip, reproducibly, into build/rotation-lambda.zip.
 
 The zip holds `rotation/` (without the emulator, the CLI and `__main__`) and the closure
-of its light runtime dependencies (httpx, aws-lambda-powertools, jsonschema), never boto3
+of its light runtime dependencies (httpx, jsonschema), never boto3
 and friends (the Lambda runtime has them) nor pulumi, typer, rich or moto.
 
 Pure-Python dependencies are copied from the project venv's installed files (offline, and
@@ -33,7 +33,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
-ROOTS = ("httpx", "aws-lambda-powertools", "jsonschema")
+ROOTS = ("httpx", "jsonschema")
 #: In the Lambda Python runtime already, or never wanted in the function.
 EXCLUDED_DISTS = frozenset(
     canonicalize_name(n)
@@ -51,7 +51,9 @@ EXCLUDED_DISTS = frozenset(
         "moto",
     )
 )
-EXCLUDED_MODULES = ("rotation/cli.py", "rotation/__main__.py")
+EXCLUDED_MODULES = ("rotation/__main__.py",)
+#: Local-only modules: the emulator and the CLIs (typer and rich are not in the zip).
+EXCLUDED_PREFIXES = ("emulator", "cli")
 LAMBDA_ENV = {
     "python_version": "3.12",
     "python_full_version": "3.12.0",
@@ -157,7 +159,7 @@ def collect(
     entries: dict[str, bytes] = {}
     for path in sorted((ROOT / "rotation").rglob("*.py")):
         arc = path.relative_to(ROOT).as_posix()
-        if arc in EXCLUDED_MODULES or Path(arc).name.startswith("emulator"):
+        if arc in EXCLUDED_MODULES or Path(arc).name.startswith(EXCLUDED_PREFIXES):
             continue
         entries[arc] = path.read_bytes()
     for dist in dependency_closure():
