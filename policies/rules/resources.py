@@ -7,11 +7,12 @@ or CrossGuard's args) and returns :class:`Violation` values. No Pulumi import he
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from policies.rules.sdk import check_settings
+from policies.rules.sdk import SDK_PREFILTER, check_settings
 from policies.rules.text import default_engine
 from rotation.contract import (
     CLIENT_NAMESPACE,
@@ -153,21 +154,28 @@ def _leaves(value: Any, path: str) -> Iterator[tuple[str, str]]:
 
 def check_embedded_keys(r: Resource) -> list[Violation]:
     """No key-shaped value in any input: env vars, container definitions, SSM, user data, tags."""
-    found: list[Violation] = []
-    engine = default_engine()
+    # One scan of all the resource's leaves as lines ("key: value"), not one per leaf: the
+    # engine's cost is per call. line_paths maps each line (1-based) back to its input path.
+    lines: list[str] = []
+    line_paths: list[str] = []
     for path, value in _leaves(r.props, ""):
-        key = path.rsplit(".", 1)[-1]
-        line = f"{key}: {value}".encode()
-        for m in engine.scan(line, whole_file=False):
-            if m.rule_id.startswith("sdk-"):
-                continue
-            found.append(
-                Violation(
-                    "no-key-in-resource-inputs",
-                    f"{r.type} input {path} holds a {m.rule_id} ({redact(m.value)})",
-                    r.urn,
-                )
+        text = f"{path.rsplit('.', 1)[-1]}: {value}"
+        lines.append(text)
+        line_paths.extend([path] * (text.count("\n") + 1))
+    if not lines:
+        return []
+    found: list[Violation] = []
+    for m in default_engine().scan("\n".join(lines).encode(), whole_file=False):
+        if m.rule_id.startswith("sdk-"):
+            continue
+        path = line_paths[min(m.line, len(line_paths)) - 1]
+        found.append(
+            Violation(
+                "no-key-in-resource-inputs",
+                f"{r.type} input {path} holds a {m.rule_id} ({redact(m.value)})",
+                r.urn,
             )
+        )
     return found
 
 
@@ -321,7 +329,11 @@ def check_sdk_inputs(r: Resource) -> list[Violation]:
 
     def walk(value: Any, path: str) -> None:
         if isinstance(value, Mapping):
-            for v in check_settings({str(k): item for k, item in value.items()}):
+            if any(_SETTING_KEY.search(str(k)) for k in value):
+                settings = {str(k): item for k, item in value.items()}
+            else:
+                settings = {}
+            for v in check_settings(settings):
                 found.append(Violation(v.rule_id, f"{path or 'inputs'}: {v.message}", r.urn))
             for key, item in value.items():
                 walk(item, f"{path}.{key}" if path else str(key))
@@ -332,6 +344,9 @@ def check_sdk_inputs(r: Resource) -> list[Violation]:
     walk(r.props, "")
     return found
 
+
+#: A key that may name an SDK setting; most mappings have none and skip the full check.
+_SETTING_KEY = re.compile(SDK_PREFILTER)
 
 RESOURCE_CHECKS: tuple[Callable[[Resource], list[Violation]], ...] = (
     check_embedded_keys,
@@ -351,9 +366,22 @@ def _refers_to(rotation: Resource, secret: Resource) -> bool:
     return (isinstance(target, str) and target in names) or secret.urn in rotation.dependencies
 
 
+def _rotations_by_target(resources: Sequence[Resource]) -> dict[str, list[tuple[int, Resource]]]:
+    """SecretRotations (with their position) indexed by ``secretId`` and dependencies."""
+    index: dict[str, list[tuple[int, Resource]]] = {}
+    for pos, r in enumerate(resources):
+        if r.type != ROTATION:
+            continue
+        target = r.get("secretId")
+        keys = {target} if isinstance(target, str) else set()
+        for key in keys | set(r.dependencies):
+            index.setdefault(key, []).append((pos, r))
+    return index
+
+
 def check_rotation(resources: Sequence[Resource]) -> list[Violation]:
     """Every managed secret rotates within its tier's period (``synap:tier``: name or days)."""
-    rotations = [r for r in resources if r.type == ROTATION]
+    by_target = _rotations_by_target(resources)
     found = []
     for secret in (r for r in resources if is_managed_secret(r)):
         tier = str(_tags(secret)[TIER_TAG])
@@ -369,7 +397,13 @@ def check_rotation(resources: Sequence[Resource]) -> list[Violation]:
                 )
             )
             continue
-        mine = [r for r in rotations if _refers_to(r, secret)]
+        names = {secret.urn, secret.id, secret.outputs.get("arn"), secret.outputs.get("id")}
+        names.add(secret.get("name"))
+        candidates = dict(
+            item for n in names if isinstance(n, str) for item in by_target.get(n, [])
+        )
+        mine = [candidates[pos] for pos in sorted(candidates)]
+        mine = [r for r in mine if _refers_to(r, secret)]
         if not mine:
             found.append(
                 Violation(
