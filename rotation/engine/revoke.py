@@ -195,7 +195,13 @@ def sweep(engine: Engine, secret_ids: list[str] | None = None) -> dict[str, Any]
             }
             where = {h.credential.key_id: (m, h) for m, h in held}
             meta0 = held[0][0]
-            listed = engine.strategy(meta0).listed(scope)
+            try:
+                listed = engine.strategy(meta0).listed(scope)
+            except (RotationError, SynapError) as exc:
+                # e.g. an instance Synap no longer knows: report it, sweep the others.
+                log.error("sweep: cannot list keys of %s: %s", scope, exc.message)
+                errors.append({"instance_id": scope, "error": exc.message})
+                continue
             for key_id, reason in sweep_decisions(
                 listed,
                 protected_key_ids=protected,

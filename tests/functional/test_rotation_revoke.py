@@ -164,6 +164,24 @@ def test_one_unreadable_secret_does_not_stop_the_sweep(world_factory: Any) -> No
     orphan, _ = world.emu.store.create_key(broken.instance_id, "keyops-maybe-broken-ones")
     world.clock.advance(DEFAULT_GRACE_SECONDS + 1)
     report = sweep(engine, [broken.secret_id, world.secret_id])
-    assert [e["secret_id"] for e in report["errors"]] == [broken.secret_id]
+    assert [e.get("secret_id") for e in report["errors"]] == [broken.secret_id]
     assert report["revoked"] == [first["key_id"]]
     assert world.emu.store.get_key(broken.instance_id, orphan.key_id).status == "active"  # type: ignore[union-attr]
+
+
+def test_an_instance_synap_no_longer_knows_does_not_stop_the_sweep(world_factory: Any) -> None:
+    import json
+
+    world: World = world_factory()
+    engine = world.engine()
+    rotate_in_process(engine, world.secret_id)
+    first = world.value()
+    rotate_in_process(engine, world.secret_id)
+    gone: World = world_factory()
+    value = gone.value()
+    value["instance_id"] = "inst_00000000deadbeef"
+    gone.sm.put_secret_value(SecretId=gone.secret_id, SecretString=json.dumps(value))
+    world.clock.advance(DEFAULT_GRACE_SECONDS + 1)
+    report = sweep(engine, [gone.secret_id, world.secret_id])
+    assert [e.get("instance_id") for e in report["errors"]] == ["inst_00000000deadbeef"]
+    assert report["revoked"] == [first["key_id"]]
