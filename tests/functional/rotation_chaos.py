@@ -24,7 +24,7 @@ from rotation.engine.aws import AwsClients
 from rotation.engine.decide import CURRENT, PENDING
 from rotation.engine.driver import rotate_in_process
 from rotation.engine.engine import Engine
-from rotation.engine.exceptions import RotationError
+from rotation.engine.exceptions import RotationError, StepError
 from rotation.engine.operations import repair
 from rotation.exceptions import SynapError
 from tests.functional.conftest import World, assert_no_secret
@@ -183,6 +183,10 @@ class Outcome:
     errors: list[str]
 
 
+def _msg(error: str) -> str:
+    return error.split(" (correlation_id")[0]
+
+
 def run_schedule(world: World, faults: dict[int, str], *, attempts: int = 8) -> Outcome:
     """One rotation under ``faults``, retried with the same token like the service does.
 
@@ -202,6 +206,11 @@ def run_schedule(world: World, faults: dict[int, str], *, attempts: int = 8) -> 
             engine = faulty_engine(world, plan)  # a new process picks the step up again
         except (RotationError, SynapError) as exc:
             errors.append(str(exc))
+            same = len(errors) > 1 and _msg(errors[-2]) == _msg(errors[-1])
+            if type(exc) is StepError and same:
+                # The token can no longer complete (e.g. rolled back): the service gives up
+                # on it too; retrying the same permanent refusal only costs time.
+                break
         else:
             completed = result["deploy"]["result"] == "verified"
             if completed or result["deploy"]["result"] == "rolled-back":
