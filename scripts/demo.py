@@ -254,7 +254,8 @@ def rotate(
         for item in report["steps"]:
             took = item.get("seconds")
             table.add_row(item["step"], item["result"], f"{took:.3f}" if took else "")
-        table.add_row("deploy + verify", report["deploy"]["result"], "")
+        deploy = report["deploy"]
+        table.add_row("deploy + verify", deploy["result"], f"{deploy.get('seconds', 0):.3f}")
         console.print(table)
         calls = report["calls"]
         console.print(

@@ -44,7 +44,9 @@ def rotate_in_process(engine: Engine, secret_id: str, token: str | None = None) 
     try:
         for step in STEPS:
             engine.progress(f"{step}…")
-            steps.append(engine.run_step(secret_id, token, step, local=True))
+            step_started = time.perf_counter()
+            done = engine.run_step(secret_id, token, step, local=True)
+            steps.append({**done, "seconds": round(time.perf_counter() - step_started, 3)})
     except (RotationError, SynapError):
         _abandon_if_lost(engine, secret_id, token)
         raise
@@ -57,7 +59,9 @@ def rotate_in_process(engine: Engine, secret_id: str, token: str | None = None) 
         }
         meta = replace(meta, versions=versions)
     engine.progress("deploy and verify…")
+    deploy_started = time.perf_counter()
     deploy = engine.deploy_and_verify(meta.arn, token, meta=meta)
+    deploy = {**deploy, "seconds": round(time.perf_counter() - deploy_started, 3)}
     after = call_counts(engine)
     return {
         "secret_id": meta.name,
