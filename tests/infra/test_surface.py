@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import subprocess
 import sys
 from pathlib import Path
@@ -12,30 +11,6 @@ import pytest
 
 from infra.exceptions import ConfigError, InfraError, PackageError
 from tests.infra.conftest import ROOT
-
-MODULES = [
-    "infra",
-    "infra.alarms",
-    "infra.config",
-    "infra.dashboard",
-    "infra.exceptions",
-    "infra.iam",
-    "infra.instance",
-    "infra.mocks",
-    "infra.monitoring",
-    "infra.naming",
-    "infra.plan",
-    "infra.program",
-    "infra.quota",
-    "infra.service",
-]
-
-
-@pytest.mark.parametrize("module", MODULES)
-def test_all_names_resolve(module: str) -> None:
-    mod = importlib.import_module(module)
-    for name in mod.__all__:
-        assert hasattr(mod, name), f"{module}.{name}"
 
 
 def test_errors_are_one_permanent_tree() -> None:

@@ -2,34 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 import subprocess
 import sys
 
-import pytest
-
 from policies.checklist import exceptions
 from policies.exceptions import InputError
-
-
-@pytest.mark.parametrize(
-    "module",
-    [
-        "policies.checklist",
-        "policies.checklist.items",
-        "policies.checklist.attestations",
-        "policies.checklist.evaluate",
-        "policies.checklist.report",
-        "policies.checklist.render",
-        "policies.checklist.sources",
-        "policies.checklist.command",
-        "policies.rules.practices",
-    ],
-)
-def test_all_names_resolve(module: str) -> None:
-    mod = importlib.import_module(module)
-    for name in mod.__all__:
-        assert hasattr(mod, name), f"{module}.{name}"
 
 
 def test_exception_tree_maps_to_exit_2() -> None:

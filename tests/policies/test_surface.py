@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import policies
 from policies import exceptions
-
-
-@pytest.mark.parametrize(
-    "module",
-    ["policies", "policies.rules", "policies.exceptions", "policies.scanner", "policies.output"],
-)
-def test_all_names_resolve(module: str) -> None:
-    mod = importlib.import_module(module)
-    for name in mod.__all__:
-        assert hasattr(mod, name), f"{module}.{name}"
 
 
 def test_exception_tree() -> None:

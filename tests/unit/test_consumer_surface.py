@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import subprocess
 import sys
@@ -16,28 +15,6 @@ import rotation.consumer
 from rotation.consumer import exceptions
 from rotation.consumer.secrets import SecretsManagerReader
 from rotation.keys import generate_key
-
-MODULES = [
-    "rotation.consumer",
-    "rotation.consumer.exceptions",
-    "rotation.consumer.cache",
-    "rotation.consumer.secrets",
-    "rotation.consumer.provider",
-    "rotation.consumer.webhook",
-    "rotation.consumer.metrics",
-    "rotation.consumer.wrapper",
-    "rotation.consumer.memory_client",
-    "rotation.consumer.alarm_preview",
-    "rotation.consumer.webhook_strategy",
-    "rotation.emulator_memory",
-]
-
-
-@pytest.mark.parametrize("module", MODULES)
-def test_all_names_resolve(module: str) -> None:
-    mod = importlib.import_module(module)
-    for name in mod.__all__:
-        assert hasattr(mod, name), f"{module}.{name}"
 
 
 def test_error_tree_is_rooted_with_transient_flags() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import subprocess
 import sys
 
@@ -12,9 +13,25 @@ import rotation
 from rotation import exceptions
 
 
-@pytest.mark.parametrize("module", ["rotation", "rotation.exceptions", "rotation.synap_client"])
-def test_all_names_resolve(module: str) -> None:
+def _modules() -> list[str]:
+    # Every module of the three packages; __main__ modules run things (the CLI, the Pulumi
+    # program, the policy pack's gRPC server) and are left out.
+    found = []
+    for package in ("rotation", "policies", "infra"):
+        root = importlib.import_module(package)
+        found.append(package)
+        found += [
+            m.name
+            for m in pkgutil.walk_packages(root.__path__, f"{package}.")
+            if not m.name.endswith("__main__")
+        ]
+    return sorted(found)
+
+
+@pytest.mark.parametrize("module", _modules())
+def test_every_module_states_its_public_names_and_they_resolve(module: str) -> None:
     mod = importlib.import_module(module)
+    assert isinstance(getattr(mod, "__all__", None), list | tuple), f"{module} has no __all__"
     for name in mod.__all__:
         assert hasattr(mod, name), f"{module}.{name}"
 
