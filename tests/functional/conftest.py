@@ -36,6 +36,8 @@ GROUP = "default"
 
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
+    # werkzeug logs every request at INFO; pytest would capture thousands of those lines.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
