@@ -42,10 +42,12 @@ def _progress(as_json: bool) -> Callable[[str], None]:
 def _engine(api_url: str | None, admin: str | None, as_json: bool) -> Iterator[Any]:
     from rotation.cli import ExitCode, fail
     from rotation.config import Config
+    from rotation.consumer.webhook_strategy import register_webhook_strategy
     from rotation.engine.engine import Engine
     from rotation.engine.exceptions import ConfigError, SecretValueError
     from rotation.exceptions import SynapError
 
+    register_webhook_strategy()  # secrets tagged synap:kind=webhook-secret
     try:
         engine = Engine(
             Config.from_env(api_url=api_url, admin_secret_id=admin), progress=_progress(as_json)

@@ -68,10 +68,12 @@ def dispatch(engine: Any, event: Any) -> dict[str, Any]:
 def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     """The Lambda entry point. Errors propagate so the service (or schedule) retries."""
     from rotation.config import Config
+    from rotation.consumer.webhook_strategy import register_webhook_strategy
     from rotation.engine.engine import Engine
     from rotation.engine.logs import configure
     from rotation.engine.logs import context as log_context
 
+    register_webhook_strategy()  # secrets tagged synap:kind=webhook-secret
     if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
         # Only in the Lambda runtime: JSON lines to stderr instead of the runtime's format.
         configure()

@@ -15,20 +15,12 @@ What each protocol step means for a signing secret:
     not been told about any secret since this one was made (so testSecret passes before
     the deploy, and after the deploy only the new secret passes - which is what the
     revoke of the old one confirms).
-``deploy`` (not in the engine's protocol yet: see the note below)
+``deploy`` (the engine calls it before its deployers: ``Engine._publish``)
     Tell Synap's webhook config the new secret through the admin API, then read the
     config back and check its fingerprint.
 ``retire``
     Nothing at Synap: once deployed, Synap no longer signs with the old secret, and the
     verifier stops accepting it when the grace ends.
-
-Note: the engine calls no per-strategy deploy yet. ``Engine.run_deployers`` must call
-``strategy.deploy(credential)`` (when the strategy has one) before the configured
-deployers; ``tests/functional/test_consumer_webhook_rotation.py`` adds exactly that hook.
-Without it Synap is never told: it keeps signing with the old secret, which verifiers
-accept only until the grace ends, and the revoke of the old secret is refused
-(``accepts`` still sees Synap signing with it), which raises the RevokeFailed alarm.
-So register this strategy only once the engine has the hook.
 """
 
 from __future__ import annotations

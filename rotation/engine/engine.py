@@ -383,6 +383,7 @@ class Engine:
             return {"action": "deploy", "result": "verified", "key_id": cred.key_id}
 
     def run_deployers(self, meta: SecretMeta, version_id: str, key_id: str) -> None:
+        self._publish(meta, version_id)
         ctx = DeployContext(
             secret_id=meta.name,
             version_id=version_id,
@@ -405,6 +406,21 @@ class Engine:
                 raise
             except Exception as exc:  # a deployer's own bug must still lead to rollback
                 raise DeployError(f"{deployer.kind} deployer: {type(exc).__name__}") from exc
+
+    def _publish(self, meta: SecretMeta, version_id: str) -> None:
+        """Tell the provider first, for kinds it must learn about (a webhook signing secret:
+        Synap signs with it from now on); API keys have nothing to publish."""
+        strategy = self.strategy(meta)
+        publish = getattr(strategy, "deploy", None)
+        if publish is None:
+            return
+        raw = self.store.get_value(meta.arn, stage=CURRENT, version_id=version_id)
+        try:
+            publish(strategy.parse(raw, where=f"value of {meta.name}"))
+        except (RotationError, SynapError):
+            raise
+        except Exception as exc:
+            raise DeployError(f"{strategy.kind} publish: {type(exc).__name__}") from exc
 
     def _read_plain(self, secret_id: str) -> str:
         raw = self.store.get_value(secret_id, stage=CURRENT)

@@ -2,9 +2,8 @@
 
 The ``webhook-secret`` strategy (``rotation/consumer/webhook_strategy.py``) is plugged
 into the real engine; the emulator delivers a signed event at every progress point of
-the rotation. The engine has no per-strategy deploy call yet, so these tests add the
-one-line hook the strategy needs (``strategy.deploy(credential)`` before the deployers)
-by wrapping ``run_deployers``; the last test shows what happens without it.
+the rotation. The engine publishes the new secret to Synap (``strategy.deploy``) before
+its deployers run, so Synap signs with it from then on.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -25,11 +23,8 @@ from rotation.consumer.webhook_strategy import (
 )
 from rotation.contract import DEFAULT_GRACE_SECONDS, INSTANCE_TAG, KIND_TAG
 from rotation.engine import strategy as strategy_registry
-from rotation.engine.decide import CURRENT
 from rotation.engine.driver import rotate_in_process
-from rotation.engine.engine import Engine
 from rotation.engine.revoke import revoke
-from rotation.exceptions import RateLimitError
 from tests.functional.conftest import World, unique
 from tests.functional.consumer_fixtures import Receiver
 
@@ -105,21 +100,6 @@ def hooks(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hooks]:
     h.receiver.stop()
 
 
-def with_strategy_deploy(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The hook the engine lacks: tell the provider (strategy.deploy) before the deployers."""
-    original = engine.run_deployers
-
-    def run_deployers(meta: Any, version_id: str, key_id: str) -> None:
-        strategy = engine.strategy(meta)
-        deploy = getattr(strategy, "deploy", None)
-        if deploy is not None:
-            raw = engine.store.get_value(meta.arn, stage=CURRENT, version_id=version_id)
-            deploy(strategy.parse(raw))
-        original(meta, version_id, key_id)
-
-    monkeypatch.setattr(engine, "run_deployers", run_deployers)
-
-
 def current_secret(world: World, secret_id: str) -> str:
     raw = world.sm.get_secret_value(SecretId=secret_id, VersionStage="AWSCURRENT")
     value: str = json.loads(raw["SecretString"])["signing_secret"]
@@ -131,7 +111,6 @@ def test_engine_rotates_the_signing_secret_without_dropping_a_webhook(
 ) -> None:
     first = current_secret(world, hooks.secret_id)
     engine = world.engine(deployers={"*": [{"type": "none"}]})
-    with_strategy_deploy(engine, monkeypatch)
     engine.progress = hooks.deliver  # a delivery before every step, the deploy and verify
 
     report = rotate_in_process(engine, hooks.secret_id)
@@ -151,14 +130,3 @@ def test_engine_rotates_the_signing_secret_without_dropping_a_webhook(
     assert hooks.post_signed_with(first) == 401
     assert hooks.post_signed_with(new) == 204
     assert first not in json.dumps(report) and new not in json.dumps(report)
-
-
-def test_without_the_deploy_hook_the_old_secret_is_not_retired(world: World, hooks: Hooks) -> None:
-    first = current_secret(world, hooks.secret_id)
-    engine = world.engine(deployers={"*": [{"type": "none"}]})
-    rotate_in_process(engine, hooks.secret_id)
-    hooks.deliver()  # Synap still signs with the first (now AWSPREVIOUS) secret: in grace
-    assert hooks.statuses == [204]
-    world.clock.advance(DEFAULT_GRACE_SECONDS + 60)
-    with pytest.raises(RateLimitError, match="still authenticates"):
-        revoke(engine, hooks.secret_id, fingerprint(first))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from rotation.engine import exceptions as engine_errors
 from rotation.exceptions import SynapError
 
@@ -29,3 +31,19 @@ def test_the_lambda_entry_point_imports_light() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out in ("", "rich"), out  # httpx may import rich when it is installed
+
+
+def test_the_lambda_knows_the_webhook_secret_kind(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN an engine registry without the webhook kind
+    from rotation.engine import strategy
+    from rotation.engine.exceptions import StepError
+    from rotation.handler import lambda_handler
+
+    monkeypatch.setattr(strategy, "_REGISTRY", {"api-key": strategy.SynapApiKeyStrategy})
+    monkeypatch.setenv("SYNAP_API_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("SYNAP_ADMIN_SECRET_ID", "synap/admin")
+    # WHEN the Lambda handles any event
+    with pytest.raises(StepError):
+        lambda_handler({"action": "nope"}, None)
+    # THEN secrets tagged synap:kind=webhook-secret have their strategy
+    assert "webhook-secret" in strategy.registered()
