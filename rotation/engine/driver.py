@@ -92,7 +92,11 @@ def _abandon_if_lost(engine: Engine, secret_id: str, token: str) -> None:
         engine.strategy(meta).retire(cred.instance_id, cred.key_id)
         log.warning("rotation lost AWSPENDING to another one: revoked its unpromoted key")
     except (RotationError, SynapError) as exc:
-        log.warning("could not clean up after the failed rotation: %s", exc.message)
+        log.warning(
+            "could not clean up after the failed rotation: %s",
+            exc.message,
+            extra={"error_correlation_id": exc.correlation_id},
+        )
 
 
 def rotate_remote(engine: Engine, secret_id: str) -> dict[str, Any]:

@@ -175,7 +175,12 @@ class Engine:
                     meta, token, already=decision is Proceed.NOTHING_TO_DO, local=local
                 )
             except (RotationError, SynapError) as exc:
-                log.error("%s failed: %s", step, exc.message, extra={"reason": exc.code})
+                log.error(
+                    "%s failed: %s",
+                    step,
+                    exc.message,
+                    extra={"reason": exc.code, "error_correlation_id": exc.correlation_id},
+                )
                 self.metrics.put("RotationFailed", meta.name)
                 raise
 
@@ -321,7 +326,12 @@ class Engine:
                 cred = self.pinned_credential(meta, version_id, stage)
             except SecretValueError as exc:
                 # e.g. an empty version the service made: there is no key to revoke
-                log.warning("version %s has no key to revoke: %s", version_id, exc.message)
+                log.warning(
+                    "version %s has no key to revoke: %s",
+                    version_id,
+                    exc.message,
+                    extra={"error_correlation_id": exc.correlation_id},
+                )
                 continue
             payload = {"action": "revoke", "SecretId": meta.arn, "KeyId": cred.key_id}
             if self.scheduler.once(revoke_schedule_name(cred.key_id), at, payload):
@@ -374,7 +384,11 @@ class Engine:
                 self.verify_in_use(meta, cred)
             except (VerifyError, DeployError) as exc:
                 # Transient AWS/Synap errors propagate instead: the caller retries.
-                log.error("deploy/verify failed, rolling back: %s", exc.message)
+                log.error(
+                    "deploy/verify failed, rolling back: %s",
+                    exc.message,
+                    extra={"error_correlation_id": exc.correlation_id},
+                )
                 self.metrics.put("RotationFailed", meta.name)
                 from rotation.engine.operations import rollback
 

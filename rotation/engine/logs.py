@@ -66,7 +66,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": _scrub(record.getMessage()),
         }
-        for name in (*_FIELDS, "op", "attempt", "transient", "retry_in", "reason"):
+        extras = ("op", "attempt", "transient", "retry_in", "reason", "error_correlation_id")
+        for name in (*_FIELDS, *extras):
             value = getattr(record, name, None)
             if value is not None:
                 data[name] = value

@@ -80,7 +80,11 @@ def rollback(engine: Engine, secret_id: str, *, reason: str | None = None) -> di
             # AWSCURRENT already holds the previous (working) key; consumers that cached the
             # failed one keep it until their next read. Report, do not undo the rollback.
             redeploy = f"failed: {exc.message}"
-            log.error("re-deploy after rollback failed: %s", exc.message)
+            log.error(
+                "re-deploy after rollback failed: %s",
+                exc.message,
+                extra={"error_correlation_id": exc.correlation_id},
+            )
         return {
             "action": "rollback",
             "result": "rolled-back",

@@ -58,7 +58,12 @@ def holdings(engine: Engine, meta: SecretMeta) -> list[Holding]:
             try:
                 cred = engine.pinned_credential(meta, version_id, stage)
             except SecretValueError as exc:
-                log.warning("pinned version %s holds no key: %s", version_id, exc.message)
+                log.warning(
+                    "pinned version %s holds no key: %s",
+                    version_id,
+                    exc.message,
+                    extra={"error_correlation_id": exc.correlation_id},
+                )
                 continue
             out.append(Holding(version_id, tuple(stages), cred, at, stage))
             continue
@@ -105,7 +110,12 @@ def revoke_credential(
                 break
     except (RotationError, SynapError) as exc:
         engine.metrics.put("RevokeFailed", meta.name)
-        log.error("revoke of %s failed: %s", cred.key_id, exc.message)
+        log.error(
+            "revoke of %s failed: %s",
+            cred.key_id,
+            exc.message,
+            extra={"error_correlation_id": exc.correlation_id},
+        )
         raise
     if not rejected:
         engine.metrics.put("RevokeFailed", meta.name)
@@ -168,7 +178,12 @@ def sweep(engine: Engine, secret_ids: list[str] | None = None) -> dict[str, Any]
                 found = holdings(engine, meta)
             except (RotationError, SynapError) as exc:
                 # One broken secret must not stop the sweep of the others.
-                log.error("sweep: cannot read %s: %s", secret_id, exc.message)
+                log.error(
+                    "sweep: cannot read %s: %s",
+                    secret_id,
+                    exc.message,
+                    extra={"error_correlation_id": exc.correlation_id},
+                )
                 errors.append({"secret_id": secret_id, "error": exc.message})
                 continue
             metas.append(meta)
@@ -199,7 +214,12 @@ def sweep(engine: Engine, secret_ids: list[str] | None = None) -> dict[str, Any]
                 listed = engine.strategy(meta0).listed(scope)
             except (RotationError, SynapError) as exc:
                 # e.g. an instance Synap no longer knows: report it, sweep the others.
-                log.error("sweep: cannot list keys of %s: %s", scope, exc.message)
+                log.error(
+                    "sweep: cannot list keys of %s: %s",
+                    scope,
+                    exc.message,
+                    extra={"error_correlation_id": exc.correlation_id},
+                )
                 errors.append({"instance_id": scope, "error": exc.message})
                 continue
             for key_id, reason in sweep_decisions(

@@ -47,3 +47,15 @@ def test_the_lambda_knows_the_webhook_secret_kind(monkeypatch: pytest.MonkeyPatc
         lambda_handler({"action": "nope"}, None)
     # THEN secrets tagged synap:kind=webhook-secret have their strategy
     assert "webhook-secret" in strategy.registered()
+
+
+def test_every_error_log_in_rotation_carries_a_correlation_id() -> None:
+    # The project passes its own checklist rule (support tickets quote the error's id).
+    from pathlib import Path
+
+    from policies.rules.practices import check_correlation_logging
+
+    root = Path(__file__).resolve().parents[2] / "rotation"
+    files = [(str(p), p.read_text(encoding="utf-8")) for p in sorted(root.rglob("*.py"))]
+    result = check_correlation_logging(files)
+    assert result.ok, result.violation
