@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -122,6 +122,7 @@ class SecretMeta:
     last_rotated: datetime | None
     next_rotation: datetime | None
     rotation_days: int | None
+    created: datetime | None = None
 
 
 class SecretsStore:
@@ -140,17 +141,22 @@ class SecretsStore:
     def describe(self, secret_id: str) -> SecretMeta:
         with aws_errors(f"DescribeSecret {secret_id}"):
             data = self._sm.describe_secret(SecretId=secret_id)
-        rules = data.get("RotationRules") or {}
-        return SecretMeta(
-            arn=data["ARN"],
-            name=data["Name"],
-            rotation_enabled=bool(data.get("RotationEnabled")),
-            versions={k: list(v) for k, v in (data.get("VersionIdsToStages") or {}).items()},
-            tags={t["Key"]: t["Value"] for t in data.get("Tags") or []},
-            last_rotated=data.get("LastRotatedDate"),
-            next_rotation=data.get("NextRotationDate"),
-            rotation_days=rules.get("AutomaticallyAfterDays"),
-        )
+        return _meta(data)
+
+    def list_managed(self, tag_key: str) -> list[SecretMeta]:
+        """Every secret carrying ``tag_key``, built from the ListSecrets pages alone.
+
+        A ListSecrets entry carries what DescribeSecret does for a report (stages as
+        ``SecretVersionsToStages``, tags, rotation dates and rules): no call per secret.
+        """
+        metas: list[SecretMeta] = []
+        with aws_errors("ListSecrets"):
+            pages = self._sm.get_paginator("list_secrets").paginate(
+                Filters=[{"Key": "tag-key", "Values": [tag_key]}]
+            )
+            for page in pages:
+                metas.extend(_meta(entry) for entry in page.get("SecretList", []))
+        return metas
 
     def get_value(self, secret_id: str, *, stage: str, version_id: str | None = None) -> str | None:
         """The SecretString at ``stage`` (and ``version_id``), or None if it has no value.
@@ -282,6 +288,23 @@ class SecretsStore:
         return names
 
 
+def _meta(data: Mapping[str, Any]) -> SecretMeta:
+    """A SecretMeta from a DescribeSecret answer or a ListSecrets entry."""
+    rules = data.get("RotationRules") or {}
+    stages = data.get("VersionIdsToStages") or data.get("SecretVersionsToStages") or {}
+    return SecretMeta(
+        arn=data["ARN"],
+        name=data["Name"],
+        rotation_enabled=bool(data.get("RotationEnabled")),
+        versions={k: list(v) for k, v in stages.items()},
+        tags={t["Key"]: t["Value"] for t in data.get("Tags") or []},
+        last_rotated=data.get("LastRotatedDate"),
+        next_rotation=data.get("NextRotationDate"),
+        rotation_days=rules.get("AutomaticallyAfterDays"),
+        created=data.get("CreatedDate"),
+    )
+
+
 class Scheduler:
     """One-time EventBridge Scheduler schedules that invoke the rotation Lambda."""
 
@@ -358,6 +381,10 @@ class Scheduler:
         return names
 
 
+#: PutMetricData accepts up to 1,000 metric data points per call.
+_METRIC_BATCH = 1000
+
+
 class Metrics:
     """Rotation metrics (namespace and names from the contract). Never raises."""
 
@@ -367,24 +394,31 @@ class Metrics:
         self.sent: list[tuple[str, str, float]] = []
 
     def put(self, name: str, secret_id: str, value: float = 1.0) -> None:
-        if name not in ROTATION_METRICS:
-            raise ValueError(f"unknown rotation metric {name!r}")
-        self.sent.append((name, secret_id, value))
+        self.put_many([(name, secret_id, value)])
+
+    def put_many(self, points: Sequence[tuple[str, str, float]]) -> None:
+        """Send ``(metric, secret id, value)`` points, up to 1,000 per PutMetricData call."""
+        for name, _, _ in points:
+            if name not in ROTATION_METRICS:
+                raise ValueError(f"unknown rotation metric {name!r}")
+        self.sent.extend(points)
         if not self.enabled:
             return
-        try:
-            with aws_errors("PutMetricData"):
-                self._clients.client("cloudwatch").put_metric_data(
-                    Namespace=ROTATION_NAMESPACE,
-                    MetricData=[
-                        {
-                            "MetricName": name,
-                            "Dimensions": [{"Name": SECRET_DIMENSION, "Value": secret_id}],
-                            "Value": value,
-                            "Unit": ROTATION_METRICS[name],
-                        }
-                    ],
-                )
-        except AwsError as exc:
-            # A metric is not worth failing a rotation for; the log line still carries it.
-            log.warning("metric %s not sent: %s", name, exc.message)
+        for start in range(0, len(points), _METRIC_BATCH):
+            data = [
+                {
+                    "MetricName": name,
+                    "Dimensions": [{"Name": SECRET_DIMENSION, "Value": secret_id}],
+                    "Value": value,
+                    "Unit": ROTATION_METRICS[name],
+                }
+                for name, secret_id, value in points[start : start + _METRIC_BATCH]
+            ]
+            try:
+                with aws_errors("PutMetricData"):
+                    self._clients.client("cloudwatch").put_metric_data(
+                        Namespace=ROTATION_NAMESPACE, MetricData=data
+                    )
+            except AwsError as exc:
+                # A metric is not worth failing a rotation for; the log line still carries it.
+                log.warning("metrics %s not sent: %s", data[0]["MetricName"], exc.message)

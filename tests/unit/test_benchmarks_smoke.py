@@ -77,6 +77,10 @@ def test_audit_bench_counts_calls_of_both_loops() -> None:
         "secretsmanager.DescribeSecret": 4,
     }
     assert m["ours_calls"].get("secretsmanager.ListSecrets") == 1
+    # the report comes from the ListSecrets pages; the metric goes out in one batch
+    assert "secretsmanager.DescribeSecret" not in m["ours_calls"]
+    assert m["ours_calls"].get("cloudwatch.PutMetricData") == 1
+    assert "secretsmanager.ListSecretVersionIds" not in m["ours_calls"]
     assert m["pages_calls"] == 1
     rows = bench_audit.rows_from(m)
     _well_formed(rows)
