@@ -103,18 +103,24 @@ def rows_from(m: dict[str, Any]) -> list[Row]:
     pages = max(1, math.ceil(n / PAGE))
     ours_calls = sum(m["ours_calls"].values())
     naive_calls = sum(m["naive_calls"].values())
-    per_secret = ours_calls - m["ours_calls"].get("secretsmanager.ListSecrets", 0)
+    # The DaysSinceLastRotation metric the overdue alarms read: one PutMetricData per 1,000.
+    metric_batches = max(1, math.ceil(n / 1000))
+    per_secret = (
+        ours_calls
+        - m["ours_calls"].get("secretsmanager.ListSecrets", 0)
+        - m["ours_calls"].get("cloudwatch.PutMetricData", 0)
+    )
     time_ratio = ratio(m["ours_seconds"], m["naive_seconds"])
     rows = [
         row(
             "fleet audit",
-            f"API calls, audit of {n} secrets ({per_secret} per-secret)",
+            f"API calls, audit of {n} secrets ({per_secret} per-secret, metric batched)",
             ours_calls,
             "naive describe-each loop",
             naive_calls,
             ratio(ours_calls, naive_calls),
-            f"pagination only (<= {pages} calls)",
-            ours_calls <= pages,
+            f"pagination + metric batches (<= {pages + metric_batches} calls)",
+            ours_calls <= pages + metric_batches,
             calls_ours=m["ours_calls"],
             calls_naive=m["naive_calls"],
         ),
