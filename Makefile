@@ -40,7 +40,7 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy rotation policies infra tests benchmarks scripts
 
 pytest: $(STAMP)
-	$(PY) -m pytest -q -n 2 $(PYTEST_ARGS)
+	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 

@@ -16,7 +16,9 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
-from rotation.engine.decide import PENDING, STEPS
+from rotation.contract import INSTANCE_TAG
+from rotation.engine.aws import SecretMeta
+from rotation.engine.decide import PENDING, STEPS, key_label
 from rotation.engine.engine import Engine
 from rotation.engine.exceptions import RotationError
 from rotation.exceptions import SynapError
@@ -84,7 +86,10 @@ def _abandon_if_lost(engine: Engine, secret_id: str, token: str) -> None:
         if meta.versions.get(token):
             return  # still labelled: the retry or repair carries on
         if token not in {v for v, _, _ in engine.store.list_versions(meta.arn)}:
-            return  # never stored: the retry's createSecret revokes it by its label
+            # Never stored (e.g. another rotation's AWSPENDING won the race): no retry will
+            # come for this token, so revoke what it minted now, found by its label.
+            _retire_by_label(engine, meta, token)
+            return
         raw = engine.store.get_version_value(meta.arn, token)
         if raw is None:
             return
@@ -97,6 +102,19 @@ def _abandon_if_lost(engine: Engine, secret_id: str, token: str) -> None:
             exc.message,
             extra={"error_correlation_id": exc.correlation_id},
         )
+
+
+def _retire_by_label(engine: Engine, meta: SecretMeta, token: str) -> None:
+    current = engine.current_credential(meta)
+    scope = current.instance_id if current else meta.tags.get(INSTANCE_TAG)
+    scope = scope or engine.config.instance_id
+    if not scope:
+        return
+    strategy = engine.strategy(meta)
+    for candidate in strategy.listed(scope):
+        if candidate.active and candidate.label == key_label(token):
+            strategy.retire(scope, candidate.key_id)
+            log.warning("rotation never stored its key: revoked %s", candidate.key_id)
 
 
 def rotate_remote(engine: Engine, secret_id: str) -> dict[str, Any]:
