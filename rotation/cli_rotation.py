@@ -64,6 +64,17 @@ def _engine(api_url: str | None, admin: str | None, as_json: bool) -> Iterator[A
         engine.close()
 
 
+def _run(
+    api_url: str | None,
+    admin: str | None,
+    as_json: bool,
+    operation: Callable[[Any], dict[str, Any]],
+) -> dict[str, Any]:
+    """Build the engine from flags and environment, run ``operation`` on it, close it."""
+    with _engine(api_url, admin, as_json) as engine:
+        return operation(engine)
+
+
 def _out(data: dict[str, Any], as_json: bool, text: Callable[[dict[str, Any]], str]) -> None:
     from rotation.cli import emit_json
 
@@ -124,8 +135,7 @@ def register(app: typer.Typer) -> None:
         """Versions, stages, ages, pending revokes, an incomplete rotation, next rotation."""
         from rotation.engine.report import status as status_of
 
-        with _engine(api_url, admin_secret_id, as_json) as engine:
-            data = status_of(engine, secret_id)
+        data = _run(api_url, admin_secret_id, as_json, lambda e: status_of(e, secret_id))
 
         def text(d: dict[str, Any]) -> str:
             lines = [f"{d['secret_id']} ({d['kind']}, tier {d['tier']})"]
@@ -152,8 +162,12 @@ def register(app: typer.Typer) -> None:
         """Within grace: restore the previous key, re-deploy, cancel its revoke."""
         from rotation.engine.operations import rollback as do_rollback
 
-        with _engine(api_url, admin_secret_id, as_json) as engine:
-            data = do_rollback(engine, secret_id, reason="operator rollback")
+        data = _run(
+            api_url,
+            admin_secret_id,
+            as_json,
+            lambda e: do_rollback(e, secret_id, reason="operator rollback"),
+        )
         _out(data, as_json, lambda d: f"restored key {d.get('restored_key_id')} ({d['result']})")
 
     @app.command("emergency-revoke")
@@ -166,8 +180,7 @@ def register(app: typer.Typer) -> None:
         """A leaked key: rotate now and revoke the old key as soon as the new one verifies."""
         from rotation.engine.operations import emergency_revoke as do_emergency
 
-        with _engine(api_url, admin_secret_id, as_json) as engine:
-            data = do_emergency(engine, secret_id)
+        data = _run(api_url, admin_secret_id, as_json, lambda e: do_emergency(e, secret_id))
         _out(
             data,
             as_json,
@@ -184,8 +197,7 @@ def register(app: typer.Typer) -> None:
         """Clear an AWSPENDING left by a failed rotation ("a previous rotation isn't complete")."""
         from rotation.engine.operations import repair as do_repair
 
-        with _engine(api_url, admin_secret_id, as_json) as engine:
-            data = do_repair(engine, secret_id)
+        data = _run(api_url, admin_secret_id, as_json, lambda e: do_repair(e, secret_id))
         _out(data, as_json, lambda d: "\n".join([d["result"], *(f"  {x}" for x in d["did"])]))
 
     @app.command()
@@ -201,8 +213,7 @@ def register(app: typer.Typer) -> None:
         """Revoke keys this tool made that no secret holds any more and whose grace passed."""
         from rotation.engine.revoke import sweep as do_sweep
 
-        with _engine(api_url, admin_secret_id, as_json) as engine:
-            data = do_sweep(engine, secret_ids or None)
+        data = _run(api_url, admin_secret_id, as_json, lambda e: do_sweep(e, secret_ids or None))
         _out(
             data,
             as_json,
