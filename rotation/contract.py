@@ -9,7 +9,7 @@ Pulumi program that sets it, the tiers and the policy that enforces them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final
 
 __all__ = [
     "ALARM_DEFAULTS",
@@ -32,10 +32,13 @@ __all__ = [
     "SECRET_DIMENSION",
     "SECRET_FIELDS",
     "SECRET_KINDS",
+    "SWEEP_EVENT",
     "TIER_DAYS",
+    "TIER_TAG",
     "EnvNames",
     "LatencyAlarm",
-    "Tier",
+    "deploy_event",
+    "revoke_event",
     "rotation_days",
 ]
 
@@ -63,7 +66,6 @@ ENV: Final = EnvNames()
 DEFAULT_GRACE_SECONDS: Final = 172_800
 MIN_GRACE_SECONDS: Final = 172_800
 
-Tier = Literal["standard", "high-security"]
 #: Rotation period per tier (production checklist: 90 days, 30 for high-security).
 TIER_DAYS: Final[dict[str, int]] = {"standard": 90, "high-security": 30}
 MAX_ROTATION_DAYS: Final = 90
@@ -94,6 +96,9 @@ KEY_LABEL_PREFIX: Final = "keyops-"
 #: the Synap instance an empty secret's first key is made for (bootstrap).
 KIND_TAG: Final = "synap:kind"
 INSTANCE_TAG: Final = "synap:instance"
+#: Secret tag naming the rotation tier (``standard`` / ``high-security``), set by infra,
+#: read by status/audit and by the rotation policies.
+TIER_TAG: Final = "synap:tier"
 SECRET_KINDS: Final = ("api-key", "webhook-secret")
 
 DEPLOYER_KINDS: Final = ("none", "ecs", "lambda", "http")
@@ -222,3 +227,18 @@ DEPLOYERS_SCHEMA: Final[dict[str, object]] = {
         },
     },
 }
+
+
+#: The Lambda's own events (beside the four Secrets Manager steps). Schedules and the
+#: engine build them here, the handler reads them: one shape for every writer.
+SWEEP_EVENT: Final[dict[str, str]] = {"action": "sweep"}
+
+
+def revoke_event(secret_id: str, key_id: str) -> dict[str, str]:
+    """The one-time schedule's payload that revokes ``key_id`` after its grace."""
+    return {"action": "revoke", "SecretId": secret_id, "KeyId": key_id}
+
+
+def deploy_event(secret_id: str, version_id: str) -> dict[str, str]:
+    """The schedule's payload that runs deploy + verify of ``version_id`` asynchronously."""
+    return {"action": "deploy", "SecretId": secret_id, "VersionId": version_id}
