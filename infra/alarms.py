@@ -87,6 +87,14 @@ def instance_alarms(
 
     Thresholds come from the instance's config: the contract's defaults, overridden.
     """
+    specs = _client_alarms(instance)
+    for name, kind in secrets:
+        specs += _secret_alarms(instance, name, kind)
+    return specs
+
+
+def _client_alarms(instance: InstanceConfig) -> list[AlarmSpec]:
+    """Error rate, auth failures, rate limited, zero results and P95 latency of one instance."""
     iid, th = instance.instance_id, instance.alarms
     err_period = int(th["error_rate_period_seconds"])
     specs = [
@@ -140,42 +148,42 @@ def instance_alarms(
                 metric=MetricRef(CLIENT_NAMESPACE, "Latency", dims, "p95", 300),
             )
         )
-    overdue = instance.rotation_days + th["rotation_overdue_grace_days"]
-    for name, kind in secrets:
-        short = name.rsplit("/", 1)[-1]
-        by_secret = {SECRET_DIMENSION: name}
+    return specs
+
+
+def _secret_alarms(instance: InstanceConfig, name: str, kind: str) -> list[AlarmSpec]:
+    """Rotation overdue and the rotation / revoke event alarms of one secret."""
+    th = instance.alarms
+    short = name.rsplit("/", 1)[-1]
+    by_secret = {SECRET_DIMENSION: name}
+    specs = [
+        AlarmSpec(
+            f"rotation-overdue-{short}",
+            f"{name} not rotated within {instance.rotation_days} days + "
+            f"{th['rotation_overdue_grace_days']:g} (or the daily sweep stopped reporting)",
+            "GreaterThanThreshold",
+            instance.rotation_days + th["rotation_overdue_grace_days"],
+            BREACHING,
+            metric=_rotation("DaysSinceLastRotation", by_secret, "Maximum", DAY),
+        )
+    ]
+    events = [("RotationFailed", "rotation-failed", "a rotation failed and was rolled back")]
+    if kind == "api-key":
+        events += [
+            ("RevokeFailed", "revoke-failed", "revoking a replaced key failed"),
+            ("RevokePostponed", "revoke-postponed", "a revoke was postponed (key still in use)"),
+        ]
+    for metric, key, what in events:
         specs.append(
             AlarmSpec(
-                f"rotation-overdue-{short}",
-                f"{name} not rotated within {instance.rotation_days} days + "
-                f"{th['rotation_overdue_grace_days']:g} (or the daily sweep stopped reporting)",
-                "GreaterThanThreshold",
-                overdue,
-                BREACHING,
-                metric=_rotation("DaysSinceLastRotation", by_secret, "Maximum", DAY),
+                f"{key}-{short}",
+                f"{name}: {what}",
+                "GreaterThanOrEqualToThreshold",
+                1,
+                NOT_BREACHING,
+                metric=_rotation(metric, by_secret, "Sum", 300),
             )
         )
-        events = [("RotationFailed", "rotation-failed", "a rotation failed and was rolled back")]
-        if kind == "api-key":
-            events += [
-                ("RevokeFailed", "revoke-failed", "revoking a replaced key failed"),
-                (
-                    "RevokePostponed",
-                    "revoke-postponed",
-                    "a revoke was postponed (key still in use)",
-                ),
-            ]
-        for metric, key, what in events:
-            specs.append(
-                AlarmSpec(
-                    f"{key}-{short}",
-                    f"{name}: {what}",
-                    "GreaterThanOrEqualToThreshold",
-                    1,
-                    NOT_BREACHING,
-                    metric=_rotation(metric, by_secret, "Sum", 300),
-                )
-            )
     return specs
 
 

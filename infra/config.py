@@ -13,8 +13,6 @@ program fetches it with `pulumi.Config.require_secret`, so it stays a Pulumi sec
 
 from __future__ import annotations
 
-import contextlib
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,6 +21,7 @@ from typing import Any
 import jsonschema
 
 from infra.exceptions import ConfigError
+from infra.readers import as_int, as_list, as_number, as_str, decode, no_unknown_keys
 from rotation.contract import (
     ALARM_DEFAULTS,
     DEFAULT_GRACE_SECONDS,
@@ -167,74 +166,88 @@ def parse_stack_config(
     """
     prefix = f"{PROJECT}:"
     ours = {k[len(prefix) :]: v for k, v in raw.items() if k.startswith(prefix)}
-    _no_unknown_keys(ours, _TOP_KEYS, PROJECT + ":")
+    no_unknown_keys(ours, _TOP_KEYS, prefix)
     _admin_credential(ours, secret_keys)
     for key in ours:
         if f"{prefix}{key}" in secret_keys and key != "admin_key":
             raise ConfigError(f"{prefix}{key}", "only admin_key may be a secure value")
+    # Checked in this order, so a config with several mistakes always reports the same one.
+    instances = _instances(ours)
+    api_url, secret_prefix, email = _endpoints(ours)
+    retention, schedule, tags = _logs_sweep_and_tags(ours)
 
-    def k(name: str) -> str:
-        return f"{prefix}{name}"
+    def number(key: str, default: int, low: int, high: int) -> int:
+        return as_int(ours.get(key, default), _k(key), low, high)
 
+    return StackConfig(
+        instances=instances,
+        api_url=api_url,
+        admin_secret_arn=ours.get("admin_secret_arn"),
+        admin_key_version=number("admin_key_version", 1, 1, 10**6),
+        grace_seconds=number(
+            "grace_seconds", DEFAULT_GRACE_SECONDS, MIN_GRACE_SECONDS, 30 * 86_400
+        ),
+        secret_prefix=secret_prefix,
+        alarm_email=email,
+        log_retention_days=retention,
+        lambda_memory_mb=number("lambda_memory_mb", 512, 128, 10240),
+        lambda_timeout_seconds=number("lambda_timeout_seconds", 900, 60, 900),
+        reserved_concurrency=number("reserved_concurrency", 5, 1, 100),
+        sweep_schedule=schedule,
+        lambda_zip=as_str(ours.get("lambda_zip", StackConfig.lambda_zip), _k("lambda_zip")),
+        vpc=_vpc(ours["vpc"], _k("vpc")) if "vpc" in ours else None,
+        tags=tags,
+    )
+
+
+def _k(name: str) -> str:
+    return f"{PROJECT}:{name}"
+
+
+def _instances(ours: Mapping[str, Any]) -> tuple[InstanceConfig, ...]:
     if "instances" not in ours:
-        raise ConfigError(k("instances"), "required: a list of Synap instances")
-    instances = _list(_decode(ours["instances"], k("instances")), k("instances"), min_items=1)
-    parsed = tuple(_instance(item, f"{k('instances')}[{i}]") for i, item in enumerate(instances))
+        raise ConfigError(_k("instances"), "required: a list of Synap instances")
+    instances = as_list(decode(ours["instances"], _k("instances")), _k("instances"), min_items=1)
+    parsed = tuple(_instance(item, f"{_k('instances')}[{i}]") for i, item in enumerate(instances))
     seen: set[str] = set()
     for i, inst in enumerate(parsed):
         if inst.instance_id in seen:
             raise ConfigError(
-                f"{k('instances')}[{i}].instance_id", f"duplicate instance {inst.instance_id!r}"
+                f"{_k('instances')}[{i}].instance_id", f"duplicate instance {inst.instance_id!r}"
             )
         seen.add(inst.instance_id)
+    return parsed
 
-    api_url = _str(ours.get("api_url", StackConfig.api_url), k("api_url"))
+
+def _endpoints(ours: Mapping[str, Any]) -> tuple[str, str, str | None]:
+    """(api_url, secret_prefix, alarm_email)."""
+    api_url = as_str(ours.get("api_url", StackConfig.api_url), _k("api_url"))
     if not api_url.startswith("https://") and not api_url.startswith("http://127.0.0.1"):
-        raise ConfigError(k("api_url"), f"must be an https:// URL, got {api_url!r}")
-    prefix_value = _str(ours.get("secret_prefix", StackConfig.secret_prefix), k("secret_prefix"))
-    if not re.fullmatch(r"[A-Za-z0-9_+=.@-]+(/[A-Za-z0-9_+=.@-]+)*", prefix_value):
-        raise ConfigError(k("secret_prefix"), "must be path segments of A-Z a-z 0-9 _+=.@-")
+        raise ConfigError(_k("api_url"), f"must be an https:// URL, got {api_url!r}")
+    prefix = as_str(ours.get("secret_prefix", StackConfig.secret_prefix), _k("secret_prefix"))
+    if not re.fullmatch(r"[A-Za-z0-9_+=.@-]+(/[A-Za-z0-9_+=.@-]+)*", prefix):
+        raise ConfigError(_k("secret_prefix"), "must be path segments of A-Z a-z 0-9 _+=.@-")
     email = ours.get("alarm_email")
-    if email is not None and not _EMAIL.match(_str(email, k("alarm_email"))):
-        raise ConfigError(k("alarm_email"), f"must be an email address, got {email!r}")
-    retention = _int(ours.get("log_retention_days", 90), k("log_retention_days"), 1, 3653)
+    if email is not None and not _EMAIL.match(as_str(email, _k("alarm_email"))):
+        raise ConfigError(_k("alarm_email"), f"must be an email address, got {email!r}")
+    return api_url, prefix, email
+
+
+def _logs_sweep_and_tags(ours: Mapping[str, Any]) -> tuple[int, str, dict[str, str]]:
+    """(log_retention_days, sweep_schedule, tags)."""
+    retention = as_int(ours.get("log_retention_days", 90), _k("log_retention_days"), 1, 3653)
     if retention not in LOG_RETENTION_DAYS:
         allowed = ", ".join(map(str, LOG_RETENTION_DAYS))
-        raise ConfigError(k("log_retention_days"), f"must be one of {allowed}, got {retention}")
-    schedule = _str(ours.get("sweep_schedule", StackConfig.sweep_schedule), k("sweep_schedule"))
+        raise ConfigError(_k("log_retention_days"), f"must be one of {allowed}, got {retention}")
+    schedule = as_str(ours.get("sweep_schedule", StackConfig.sweep_schedule), _k("sweep_schedule"))
     if not _SCHEDULE.match(schedule):
-        raise ConfigError(k("sweep_schedule"), f"must be rate(...) or cron(...), got {schedule!r}")
-    tags = _decode(ours.get("tags", {}), k("tags"))
+        raise ConfigError(_k("sweep_schedule"), f"must be rate(...) or cron(...), got {schedule!r}")
+    tags = decode(ours.get("tags", {}), _k("tags"))
     if not isinstance(tags, dict) or not all(
         isinstance(t, str) and isinstance(v, str) for t, v in tags.items()
     ):
-        raise ConfigError(k("tags"), "must be a map of string to string")
-    return StackConfig(
-        instances=parsed,
-        api_url=api_url,
-        admin_secret_arn=ours.get("admin_secret_arn"),
-        admin_key_version=_int(ours.get("admin_key_version", 1), k("admin_key_version"), 1, 10**6),
-        grace_seconds=_int(
-            ours.get("grace_seconds", DEFAULT_GRACE_SECONDS),
-            k("grace_seconds"),
-            MIN_GRACE_SECONDS,
-            30 * 86_400,
-        ),
-        secret_prefix=prefix_value,
-        alarm_email=email,
-        log_retention_days=retention,
-        lambda_memory_mb=_int(ours.get("lambda_memory_mb", 512), k("lambda_memory_mb"), 128, 10240),
-        lambda_timeout_seconds=_int(
-            ours.get("lambda_timeout_seconds", 900), k("lambda_timeout_seconds"), 60, 900
-        ),
-        reserved_concurrency=_int(
-            ours.get("reserved_concurrency", 5), k("reserved_concurrency"), 1, 100
-        ),
-        sweep_schedule=schedule,
-        lambda_zip=_str(ours.get("lambda_zip", StackConfig.lambda_zip), k("lambda_zip")),
-        vpc=_vpc(ours["vpc"], k("vpc")) if "vpc" in ours else None,
-        tags=dict(tags),
-    )
+        raise ConfigError(_k("tags"), "must be a map of string to string")
+    return retention, schedule, dict(tags)
 
 
 def _admin_credential(ours: Mapping[str, Any], secret_keys: frozenset[str]) -> None:
@@ -255,10 +268,10 @@ def _admin_credential(ours: Mapping[str, Any], secret_keys: frozenset[str]) -> N
 def _instance(item: Any, where: str) -> InstanceConfig:
     if not isinstance(item, dict):
         raise ConfigError(where, f"must be a map with keys {', '.join(_INSTANCE_KEYS)}")
-    _no_unknown_keys(item, _INSTANCE_KEYS, where + ".")
+    no_unknown_keys(item, _INSTANCE_KEYS, where + ".")
     if "instance_id" not in item:
         raise ConfigError(f"{where}.instance_id", "required")
-    instance_id = _str(item["instance_id"], f"{where}.instance_id")
+    instance_id = as_str(item["instance_id"], f"{where}.instance_id")
     if not _INSTANCE_ID.match(instance_id):
         raise ConfigError(f"{where}.instance_id", "must be 1..64 of A-Z a-z 0-9 _ -")
     tier = item.get("tier", "standard")
@@ -280,7 +293,7 @@ def _instance(item: Any, where: str) -> InstanceConfig:
             "must be a list of deployers: {type: none, ttl_seconds} | {type: ecs, cluster, "
             "services} | {type: lambda, functions} | {type: http, url, signing_secret_id}",
         ) from None
-    regions = tuple(_list(item.get("replica_regions", []), f"{where}.replica_regions"))
+    regions = tuple(as_list(item.get("replica_regions", []), f"{where}.replica_regions"))
     for i, region in enumerate(regions):
         if not isinstance(region, str) or not _REGION.match(region):
             raise ConfigError(f"{where}.replica_regions[{i}]", f"not an AWS region: {region!r}")
@@ -301,13 +314,13 @@ def _instance(item: Any, where: str) -> InstanceConfig:
 def _alarms(raw: Any, where: str) -> AlarmThresholds:
     if not isinstance(raw, dict):
         raise ConfigError(where, f"must be a map with keys {', '.join(_ALARM_KEYS)}")
-    _no_unknown_keys(raw, _ALARM_KEYS, where + ".")
+    no_unknown_keys(raw, _ALARM_KEYS, where + ".")
     values = dict(ALARM_DEFAULTS)
     for key, value in raw.items():
         if key == "latency_p95_ms":
             continue
         low, high = ALARM_RANGES.get(key, (0.0, float("inf")))
-        number = _number(value, f"{where}.{key}", low, high)
+        number = as_number(value, f"{where}.{key}", low, high)
         if key in _PERIOD_KEYS and number % 60:
             raise ConfigError(f"{where}.{key}", f"must be a multiple of 60, got {value!r}")
         values[key] = number
@@ -319,84 +332,35 @@ def _latency(raw: Any, where: str) -> tuple[LatencyAlarm, ...]:
     by_key = {f"{a.operation}/{a.mode}": a for a in LATENCY_ALARMS}
     if not isinstance(raw, dict):
         raise ConfigError(where, f"must be a map with keys {', '.join(by_key)}")
-    _no_unknown_keys(raw, tuple(by_key), where + ".")
+    no_unknown_keys(raw, tuple(by_key), where + ".")
     out = []
     for key, alarm in by_key.items():
         ms = raw.get(key, alarm.p95_ms)
         out.append(
-            LatencyAlarm(alarm.operation, alarm.mode, _number(ms, f"{where}.{key}", 1, 60_000))
+            LatencyAlarm(alarm.operation, alarm.mode, as_number(ms, f"{where}.{key}", 1, 60_000))
         )
     return tuple(out)
 
 
 def _vpc(raw: Any, where: str) -> VpcConfig:
-    raw = _decode(raw, where)
+    raw = decode(raw, where)
     if not isinstance(raw, dict):
         raise ConfigError(where, f"must be a map with keys {', '.join(_VPC_KEYS)}")
-    _no_unknown_keys(raw, _VPC_KEYS, where + ".")
+    no_unknown_keys(raw, _VPC_KEYS, where + ".")
     for key in ("vpc_id", "subnet_ids", "security_group_ids"):
         if key not in raw:
             raise ConfigError(f"{where}.{key}", "required when vpc is set")
     ids: dict[str, tuple[str, ...]] = {}
     for key in ("subnet_ids", "security_group_ids"):
-        values = _list(raw[key], f"{where}.{key}", min_items=1)
+        values = as_list(raw[key], f"{where}.{key}", min_items=1)
         for i, value in enumerate(values):
             if not isinstance(value, str) or not _AWS_ID.match(value):
                 raise ConfigError(f"{where}.{key}[{i}]", f"not an AWS id: {value!r}")
         ids[key] = tuple(values)
-    vpc_id = _str(raw["vpc_id"], f"{where}.vpc_id")
+    vpc_id = as_str(raw["vpc_id"], f"{where}.vpc_id")
     if not _AWS_ID.match(vpc_id):
         raise ConfigError(f"{where}.vpc_id", f"not a VPC id: {vpc_id!r}")
     create = raw.get("create_endpoint", True)
     if not isinstance(create, bool):
         raise ConfigError(f"{where}.create_endpoint", "must be true or false")
     return VpcConfig(vpc_id, ids["subnet_ids"], ids["security_group_ids"], create)
-
-
-# -- small typed readers -----------------------------------------------------------------
-
-
-def _no_unknown_keys(raw: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
-    for key in raw:
-        if key not in allowed:
-            raise ConfigError(f"{where}{key}", f"unknown key; allowed: {', '.join(allowed)}")
-
-
-def _decode(value: Any, where: str) -> Any:
-    """Pulumi passes structured config values to the program as JSON strings."""
-    if isinstance(value, str) and value[:1] in "[{":
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(where, f"is not valid JSON ({exc.msg})") from None
-    return value
-
-
-def _list(value: Any, where: str, min_items: int = 0) -> list[Any]:
-    value = _decode(value, where)
-    if not isinstance(value, list) or len(value) < min_items:
-        raise ConfigError(where, f"must be a list of at least {min_items} item(s)")
-    return value
-
-
-def _str(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise ConfigError(where, f"must be a non-empty string, got {value!r}")
-    return value
-
-
-def _number(value: Any, where: str, low: float, high: float) -> float:
-    if isinstance(value, str):
-        with contextlib.suppress(ValueError):
-            value = float(value)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise ConfigError(where, f"must be a number within {low:g}..{high:g}, got {value!r}")
-    return float(value)
-
-
-def _int(value: Any, where: str, low: int, high: int) -> int:
-    if isinstance(value, str) and value.lstrip("-").isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ConfigError(where, f"must be an integer within {low}..{high}, got {value!r}")
-    return value

@@ -20,12 +20,9 @@ import pulumi_aws as aws
 from infra import iam
 from infra.alarms import AlarmSpec, metric_alarm_args
 from infra.config import InstanceConfig
-from rotation.contract import INSTANCE_TAG, KIND_TAG
+from rotation.contract import INSTANCE_TAG, KIND_TAG, TIER_TAG
 
-__all__ = ["TIER_TAG", "SynapInstance", "SynapInstanceArgs"]
-
-#: For `audit` and people reading the console; the engine reads KIND_TAG and INSTANCE_TAG.
-TIER_TAG = "synap:tier"
+__all__ = ["SynapInstance", "SynapInstanceArgs"]
 
 
 @dataclass
@@ -61,9 +58,52 @@ class SynapInstance(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         base_tags = {**args.tags, INSTANCE_TAG: inst.instance_id, TIER_TAG: str(inst.tier)}
 
-        secrets: dict[str, aws.secretsmanager.Secret] = {}
-        for secret_name, kind in args.secrets:
-            secrets[kind] = aws.secretsmanager.Secret(
+        secrets = self._secrets(name, args, base_tags, child)
+        self.secret_arns = {kind: s.arn for kind, s in secrets.items()}
+        policy = aws.iam.RolePolicy(
+            f"{name}-policy",
+            role=args.role_name,
+            policy=pulumi.Output.all(args.scope, *self.secret_arns.values()).apply(
+                lambda a: json.dumps(
+                    iam.instance_policy(a[0], secret_arns=a[1:], deployers=inst.deployers)
+                )
+            ),
+            opts=child,
+        )
+        self._rotations(name, args, secrets, policy, child)
+        for spec in args.alarms:
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-{spec.key}",
+                name=f"{args.alarm_prefix}-{spec.key}",
+                tags=base_tags,
+                **metric_alarm_args(spec, args.topic_arn),
+                opts=child,
+            )
+
+        self.summary = pulumi.Output.all(*self.secret_arns.values()).apply(
+            lambda arns: {
+                "instance_id": inst.instance_id,
+                "tier": inst.tier,
+                "rotation_days": inst.rotation_days,
+                "secrets": dict(zip(self.secret_arns, arns, strict=True)),
+                "replica_regions": list(inst.replica_regions),
+                "deployers": [d["type"] for d in inst.deployers],
+                "alarms": len(args.alarms),
+            }
+        )
+        self.register_outputs({"secret_arns": self.secret_arns, "summary": self.summary})
+
+    def _secrets(
+        self,
+        name: str,
+        args: SynapInstanceArgs,
+        base_tags: dict[str, str],
+        child: pulumi.ResourceOptions,
+    ) -> dict[str, aws.secretsmanager.Secret]:
+        """One empty secret per kind: the first rotation makes its first value."""
+        inst = args.instance
+        return {
+            kind: aws.secretsmanager.Secret(
                 f"{name}-{kind}",
                 name=secret_name,
                 description=f"Synap {kind} of {inst.instance_id}, rotated by synap-keyops",
@@ -76,18 +116,17 @@ class SynapInstance(pulumi.ComponentResource):
                 tags={**base_tags, KIND_TAG: kind},
                 opts=child,
             )
-        self.secret_arns = {kind: s.arn for kind, s in secrets.items()}
+            for secret_name, kind in args.secrets
+        }
 
-        policy = aws.iam.RolePolicy(
-            f"{name}-policy",
-            role=args.role_name,
-            policy=pulumi.Output.all(args.scope, *self.secret_arns.values()).apply(
-                lambda a: json.dumps(
-                    iam.instance_policy(a[0], secret_arns=a[1:], deployers=inst.deployers)
-                )
-            ),
-            opts=child,
-        )
+    def _rotations(
+        self,
+        name: str,
+        args: SynapInstanceArgs,
+        secrets: Mapping[str, aws.secretsmanager.Secret],
+        policy: aws.iam.RolePolicy,
+        child: pulumi.ResourceOptions,
+    ) -> None:
         for kind, secret in secrets.items():
             permission = aws.lambda_.Permission(
                 f"{name}-{kind}-invoke",
@@ -104,33 +143,9 @@ class SynapInstance(pulumi.ComponentResource):
                 f"{name}-{kind}-rotation",
                 secret_id=secret.id,
                 rotation_lambda_arn=args.function_arn,
-                rotation_rules={"automatically_after_days": inst.rotation_days},
+                rotation_rules={"automatically_after_days": args.instance.rotation_days},
                 rotate_immediately=True,
                 opts=pulumi.ResourceOptions(
                     parent=self, depends_on=[permission, policy, args.service_policy]
                 ),
             )
-
-        alarm_arns = []
-        for spec in args.alarms:
-            alarm = aws.cloudwatch.MetricAlarm(
-                f"{name}-{spec.key}",
-                name=f"{args.alarm_prefix}-{spec.key}",
-                tags=base_tags,
-                **metric_alarm_args(spec, args.topic_arn),
-                opts=child,
-            )
-            alarm_arns.append(alarm.arn)
-
-        self.summary = pulumi.Output.all(*self.secret_arns.values()).apply(
-            lambda arns: {
-                "instance_id": inst.instance_id,
-                "tier": inst.tier,
-                "rotation_days": inst.rotation_days,
-                "secrets": dict(zip(self.secret_arns, arns, strict=True)),
-                "replica_regions": list(inst.replica_regions),
-                "deployers": [d["type"] for d in inst.deployers],
-                "alarms": len(args.alarms),
-            }
-        )
-        self.register_outputs({"secret_arns": self.secret_arns, "summary": self.summary})
