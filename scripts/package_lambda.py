@@ -26,7 +26,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from packaging.markers import Marker
 from packaging.requirements import Requirement
@@ -51,9 +51,15 @@ EXCLUDED_DISTS = frozenset(
         "moto",
     )
 )
-EXCLUDED_MODULES = ("rotation/__main__.py",)
-#: Local-only modules: the emulator and the CLIs (typer and rich are not in the zip).
-EXCLUDED_PREFIXES = ("emulator", "cli")
+#: Local-only modules: ``python -m rotation`` and the CLI (typer and rich are not in the zip).
+EXCLUDED_MODULES = (
+    "rotation/__main__.py",
+    "rotation/cli.py",
+    "rotation/cli_rotation.py",
+    "rotation/cli_runner.py",
+)
+#: Local-only packages, left out whole: the emulator.
+EXCLUDED_PACKAGES = ("rotation/emulator",)
 LAMBDA_ENV = {
     "python_version": "3.12",
     "python_full_version": "3.12.0",
@@ -151,6 +157,12 @@ def _wheel_files(dist: Dist, cache: Path, run: Runner) -> Iterator[tuple[str, by
                 yield info.filename, wheel.read(info)
 
 
+def excluded(arc: str) -> bool:
+    """True for a file of ``rotation/`` that stays out of the zip (local-only)."""
+    path = PurePosixPath(arc)
+    return arc in EXCLUDED_MODULES or any(path.is_relative_to(p) for p in EXCLUDED_PACKAGES)
+
+
 def collect(
     *, host: bool = False, cache: Path | None = None, run: Runner = _pip_download
 ) -> dict[str, bytes]:
@@ -159,9 +171,8 @@ def collect(
     entries: dict[str, bytes] = {}
     for path in sorted((ROOT / "rotation").rglob("*.py")):
         arc = path.relative_to(ROOT).as_posix()
-        if arc in EXCLUDED_MODULES or Path(arc).name.startswith(EXCLUDED_PREFIXES):
-            continue
-        entries[arc] = path.read_bytes()
+        if not excluded(arc):
+            entries[arc] = path.read_bytes()
     for dist in dependency_closure():
         if dist.pure or host:
             for arc, path in _installed_files(dist.name):

@@ -48,6 +48,21 @@ def test_zip_holds_rotation_and_light_dependencies_only(host_zip: Path) -> None:
     assert host_zip.stat().st_size < 10 * 1024 * 1024
 
 
+def test_zip_leaves_the_local_only_packages_out_whole(host_zip: Path) -> None:
+    # GIVEN the local-only packages, each with modules of its own in the source tree
+    source = {p.relative_to(pkg.ROOT).as_posix() for p in (pkg.ROOT / "rotation").rglob("*.py")}
+    for package in pkg.EXCLUDED_PACKAGES:
+        assert f"{package}/__init__.py" in source
+        assert len([n for n in source if n.startswith(f"{package}/")]) > 1
+    with zipfile.ZipFile(host_zip) as zf:
+        names = {n for n in zf.namelist() if n.startswith("rotation/")}
+    # THEN no file under them is in the zip, and every other module of rotation/ is
+    for package in pkg.EXCLUDED_PACKAGES:
+        assert not [n for n in names if n.startswith(f"{package}/")]
+    kept = {n for n in source if not n.startswith(tuple(f"{p}/" for p in pkg.EXCLUDED_PACKAGES))}
+    assert names == kept - set(pkg.EXCLUDED_MODULES)
+
+
 def test_zip_imports_the_handler_in_a_clean_interpreter(host_zip: Path, tmp_path: Path) -> None:
     # GIVEN the zip unpacked, as Lambda does, and boto3 beside it (the runtime provides it)
     root = tmp_path / "task"

@@ -16,3 +16,7 @@ class HttpError(Exception):
         self.message = message
         self.code = code
         self.details = details
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body of the answer."""
+        return {"error": self.message, "code": self.code, "details": self.details}

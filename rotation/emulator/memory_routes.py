@@ -1,8 +1,7 @@
 """Memory and webhook endpoints of the Synap emulator, for the consumer tests and the demo.
 
-Mixed into the emulator's request handler (``rotation/emulator.py``); the state lives
-in :class:`MemoryState`, in memory only (memories and webhook configs do not survive a
-restart, unlike keys). Routes:
+HTTP only: mixed into the emulator's request handler (``routes.py``); the state lives in
+:class:`~rotation.emulator.memory_store.MemoryState`. Routes:
 
     POST   /v1/instances/{id}/memories        memories.create (Bearer API key)       -> 201
     POST   /v1/instances/{id}/context/fetch   context.fetch {"query","mode"}         -> 200
@@ -23,29 +22,21 @@ import hashlib
 import hmac
 import re
 import secrets
-import threading
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from rotation.emulator_http import HttpError
+from rotation.emulator.errors import HttpError
+from rotation.emulator.memory_store import LATENCY_OPS, MEMORY_MODES, WebhookConfig
 
 if TYPE_CHECKING:
-    from rotation.emulator_store import EmulatorStore
+    from rotation.emulator.server import EmulatorHTTPServer
 
-__all__ = [
-    "MEMORY_MODES",
-    "MemoryRoutes",
-    "MemoryState",
-    "memory_routes",
-]
+__all__ = ["SIGNATURE_HEADER", "MemoryRoutes", "memory_routes"]
 
-MEMORY_MODES = ("fast", "accurate")
 SIGNATURE_HEADER = "X-Synap-Signature"
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
-_WORD = re.compile(r"[a-z0-9]{2,}")
 
 
 def memory_routes(id_pattern: str) -> list[tuple[str, re.Pattern[str], str, str, bool]]:
@@ -60,104 +51,6 @@ def memory_routes(id_pattern: str) -> list[tuple[str, re.Pattern[str], str, str,
         ("POST", re.compile(r"^/_emulator/latency$"), "_admin", "_set_latency", True),
         ("DELETE", re.compile(r"^/_emulator/latency$"), "_admin", "_clear_latency", True),
     ]
-
-
-@dataclass(frozen=True)
-class Memory:
-    memory_id: str
-    user_id: str | None
-    content: str
-    created_at: str
-
-
-@dataclass(frozen=True)
-class WebhookConfig:
-    url: str
-    signing_secret: str = field(repr=False)
-    updated_at: str
-
-    def public(self) -> dict[str, Any]:
-        digest = hashlib.sha256(self.signing_secret.encode()).hexdigest()[:16]
-        return {"url": self.url, "secret_fingerprint": digest, "updated_at": self.updated_at}
-
-
-def _words(text: str) -> set[str]:
-    return set(_WORD.findall(text.lower()))
-
-
-class MemoryState:
-    """Memories, webhook configs and injected latency; thread-safe."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._memories: dict[str, list[Memory]] = {}
-        self._webhooks: dict[str, WebhookConfig] = {}
-        self._latency: dict[tuple[str, str], float] = {}
-
-    def add(self, instance_id: str, content: str, user_id: str | None, now: str) -> Memory:
-        memory = Memory("mem_" + secrets.token_hex(8), user_id, content, now)
-        with self._lock:
-            self._memories.setdefault(instance_id, []).append(memory)
-        return memory
-
-    def search(
-        self, instance_id: str, query: str, mode: str, user_id: str | None, limit: int
-    ) -> list[dict[str, Any]]:
-        """Word-overlap scoring; ``accurate`` also matches words sharing a 4-letter stem."""
-        wanted = _words(query)
-        with self._lock:
-            candidates = list(self._memories.get(instance_id, []))
-        scored = []
-        for memory in candidates:
-            if user_id is not None and memory.user_id != user_id:
-                continue
-            have = _words(memory.content)
-            hits = len(wanted & have)
-            if mode == "accurate":
-                stems = {w[:4] for w in have if len(w) >= 4}
-                hits += sum(1 for w in wanted - have if len(w) >= 4 and w[:4] in stems)
-            if hits and wanted:
-                scored.append((hits / len(wanted), memory))
-        scored.sort(key=lambda pair: -pair[0])
-        return [
-            {"memory_id": m.memory_id, "content": m.content, "score": round(s, 3)}
-            for s, m in scored[:limit]
-        ]
-
-    def set_webhook(self, instance_id: str, config: WebhookConfig) -> None:
-        with self._lock:
-            self._webhooks[instance_id] = config
-
-    def webhook(self, instance_id: str) -> WebhookConfig | None:
-        with self._lock:
-            return self._webhooks.get(instance_id)
-
-    def set_latency(self, op: str, mode: str, ms: float) -> None:
-        with self._lock:
-            self._latency[(op, mode)] = ms
-
-    def clear_latency(self) -> None:
-        with self._lock:
-            self._latency.clear()
-
-    def latency_seconds(self, op: str, mode: str) -> float:
-        with self._lock:
-            ms = self._latency.get((op, mode), self._latency.get((op, "*"), 0.0))
-        return ms / 1000.0
-
-
-class _Emulator(Protocol):
-    @property
-    def store(self) -> EmulatorStore: ...
-    @property
-    def memory(self) -> MemoryState: ...
-    @property
-    def stopping(self) -> threading.Event: ...
-
-
-class _HasEmulator(Protocol):
-    @property
-    def emulator(self) -> _Emulator: ...
 
 
 def _body(body: Any) -> dict[str, Any]:
@@ -180,11 +73,40 @@ def _user(body: dict[str, Any]) -> str | None:
     return user
 
 
+def _webhook_target(data: dict[str, Any]) -> tuple[str, str]:
+    """The ``url`` and ``signing_secret`` of a webhook config body, checked."""
+    url, secret = data.get("url"), data.get("signing_secret")
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or parts.hostname is None:
+        raise HttpError(400, "url must be an http(s) URL", "invalid_url")
+    if parts.hostname not in _LOOPBACK:
+        raise HttpError(400, "the emulator only delivers to loopback", "invalid_url")
+    if not isinstance(secret, str) or len(secret) < 16:
+        raise HttpError(400, "signing_secret must be >= 16 chars", "invalid_secret")
+    return str(url), secret
+
+
+def _post_signed(config: WebhookConfig, event: dict[str, Any]) -> dict[str, Any]:
+    """POST ``event`` to the webhook, signed with its secret; the delivery's outcome."""
+    raw = httpx.Request("POST", config.url, json=event).content
+    digest = hmac.new(config.signing_secret.encode(), raw, hashlib.sha256).hexdigest()
+    try:
+        answer = httpx.post(
+            config.url,
+            content=raw,
+            headers={"Content-Type": "application/json", SIGNATURE_HEADER: f"sha256={digest}"},
+            timeout=5.0,
+        )
+    except httpx.HTTPError as exc:
+        return {"event_id": event["event_id"], "status_code": None, "error": type(exc).__name__}
+    return {"event_id": event["event_id"], "status_code": answer.status_code}
+
+
 class MemoryRoutes:
     """Handler methods for :func:`memory_routes`, mixed into the emulator's handler."""
 
     if TYPE_CHECKING:
-        server: _HasEmulator
+        server: EmulatorHTTPServer
 
         def _bearer(self) -> str: ...
         def _require_instance(self, instance_id: str) -> None: ...
@@ -231,63 +153,39 @@ class MemoryRoutes:
     def _put_webhook(self, groups: tuple[str, ...], body: Any) -> tuple[int, Any]:
         (instance_id,) = groups
         self._require_instance(instance_id)
-        data = _body(body)
-        url, secret = data.get("url"), data.get("signing_secret")
-        parts = urlsplit(url) if isinstance(url, str) else None
-        if parts is None or parts.scheme not in ("http", "https") or parts.hostname is None:
-            raise HttpError(400, "url must be an http(s) URL", "invalid_url")
-        if parts.hostname not in _LOOPBACK:
-            raise HttpError(400, "the emulator only delivers to loopback", "invalid_url")
-        if not isinstance(secret, str) or len(secret) < 16:
-            raise HttpError(400, "signing_secret must be >= 16 chars", "invalid_secret")
-        config = WebhookConfig(str(url), secret, self.server.emulator.store.now())
+        url, secret = _webhook_target(_body(body))
+        config = WebhookConfig(url, secret, self.server.emulator.store.now())
         self.server.emulator.memory.set_webhook(instance_id, config)
         return 200, config.public()
 
-    def _get_webhook(self, groups: tuple[str, ...], _: Any) -> tuple[int, Any]:
-        (instance_id,) = groups
+    def _configured_webhook(self, instance_id: str) -> WebhookConfig:
         self._require_instance(instance_id)
         config = self.server.emulator.memory.webhook(instance_id)
         if config is None:
             raise HttpError(404, "no webhook configured", "webhook_not_found")
-        return 200, config.public()
+        return config
+
+    def _get_webhook(self, groups: tuple[str, ...], _: Any) -> tuple[int, Any]:
+        (instance_id,) = groups
+        return 200, self._configured_webhook(instance_id).public()
 
     def _deliver_webhook(self, _: tuple[str, ...], body: Any) -> tuple[int, Any]:
         data = _body(body)
         instance_id = str(data.get("instance_id", ""))
-        self._require_instance(instance_id)
-        emu = self.server.emulator
-        config = emu.memory.webhook(instance_id)
-        if config is None:
-            raise HttpError(404, "no webhook configured", "webhook_not_found")
+        config = self._configured_webhook(instance_id)
         event = {
             "event_id": "evt_" + secrets.token_hex(8),
             "event_type": str(data.get("event_type", "memory.created")),
-            "timestamp": emu.store.now(),
+            "timestamp": self.server.emulator.store.now(),
             "instance_id": instance_id,
             "data": data.get("data", {}),
         }
-        raw = httpx.Request("POST", config.url, json=event).content
-        digest = hmac.new(config.signing_secret.encode(), raw, hashlib.sha256).hexdigest()
-        try:
-            answer = httpx.post(
-                config.url,
-                content=raw,
-                headers={"Content-Type": "application/json", SIGNATURE_HEADER: f"sha256={digest}"},
-                timeout=5.0,
-            )
-        except httpx.HTTPError as exc:
-            return 200, {
-                "event_id": event["event_id"],
-                "status_code": None,
-                "error": type(exc).__name__,
-            }
-        return 200, {"event_id": event["event_id"], "status_code": answer.status_code}
+        return 200, _post_signed(config, event)
 
     def _set_latency(self, _: tuple[str, ...], body: Any) -> tuple[int, Any]:
         data = _body(body)
         op, mode, ms = data.get("op"), data.get("mode", "*"), data.get("ms")
-        if op not in ("memories_create", "context_fetch"):
+        if op not in LATENCY_OPS:
             raise HttpError(400, "op must be memories_create or context_fetch", "invalid_op")
         if mode not in (*MEMORY_MODES, "*"):
             raise HttpError(400, "mode must be fast, accurate or *", "invalid_mode")

@@ -2,7 +2,8 @@
 
 The emulator's own admin key is kept in its state file so that a restart with
 the same ``--state`` can print it again; API keys are stored only as hashes,
-so a restart prints ``api_key: null`` for the seeded key.
+so a restart prints ``api_key: null`` for the seeded key. No HTTP here: ``routes.py``
+maps these results to answers.
 """
 
 from __future__ import annotations
@@ -79,6 +80,11 @@ class EmulatorStore:
     def now(self) -> str:
         return iso(self.clock() + self.clock_offset)
 
+    def advance_clock(self, seconds: float) -> str:
+        """Move the emulator's clock forward (or back); returns the new now."""
+        self.clock_offset += seconds
+        return self.now()
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
@@ -139,13 +145,6 @@ class EmulatorStore:
                 (instance_id,),
             ).fetchall()
         return [self._record(r) for r in rows]
-
-    def get_key(self, instance_id: str, key_id: str) -> KeyRecord | None:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT * FROM keys WHERE instance_id=? AND key_id=?", (instance_id, key_id)
-            ).fetchone()
-        return self._record(row) if row else None
 
     def revoke_key(self, instance_id: str, key_id: str) -> bool:
         """Revoke; False if no such key. Revoking twice keeps the first revoked_at."""

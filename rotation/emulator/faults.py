@@ -1,6 +1,6 @@
 """Fault injection for the Synap emulator: what to break, how often, and how.
 
-Pure bookkeeping; the server applies the decision. A fault matches an operation
+Pure bookkeeping; the routes (``routes.py``) apply the decision. A fault matches an operation
 name (or ``*``), fires ``count`` times, then disappears. ``phase`` says whether the
 request is refused before it takes effect (``before``, default) or applied and then
 answered with the fault (``after``: the lost-response case that makes orphans).
