@@ -50,8 +50,8 @@ PROBES = {
     "boto3": "import boto3",
     "handler_cold_path": (
         "from rotation.handler import lambda_handler\n"
-        "from rotation.config import Config\n"
-        "from rotation.engine.engine import Engine\n"
+        "from rotation.engine.config import Config\n"
+        "from rotation.engine.context import Engine\n"
         "from rotation.engine import logs, operations, report, revoke\n"
         "Engine(Config(api_url='http://127.0.0.1:9', admin_secret_id='x'))"
         ".clients.client('secretsmanager')"

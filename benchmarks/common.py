@@ -179,9 +179,9 @@ def make_fleet(stack: Any, count: int, prefix: str) -> list[str]:
 
 def engine_for(stack: Any, session: Any = None) -> Any:
     """An in-process rotation engine on the stack (AWS_* must be set: aws_environment)."""
-    from rotation.config import Config
     from rotation.engine.aws import AwsClients
-    from rotation.engine.engine import Engine
+    from rotation.engine.config import Config
+    from rotation.engine.context import Engine
     from scripts.local_stack import ADMIN_SECRET_ID
 
     return Engine(

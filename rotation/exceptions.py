@@ -1,17 +1,28 @@
-"""Exceptions raised by the rotation package.
+"""Exceptions raised by the rotation package: one rooted tree, three branches.
 
-One rooted tree, transient apart from permanent. Every error carries the
-``correlation_id`` of the operation (Synap's ``X-Correlation-Id`` when the
-service sent one, else one made client-side) and never a key value::
+Transient apart from permanent (the ``transient`` flag decides a retry). Every error
+carries the ``correlation_id`` of the operation (Synap's ``X-Correlation-Id`` or AWS's
+request id when the service sent one, else one made client-side) and never a key
+value: messages name secret ids, version ids and key ids only::
 
-    SynapError                      (transient flag decides retry)
-    ├── NetworkTimeoutError         transient: connect/read/write timeout
-    ├── NetworkError                transient: connection refused or reset
-    ├── RateLimitError              transient: 429, carries retry_after_seconds
-    ├── ServiceUnavailableError     transient: 5xx
-    ├── InvalidInputError           permanent: 400, malformed input, bad base URL
-    ├── AuthenticationError         permanent: 401/403 (bad admin key, revoked key)
-    └── NotFoundError               permanent: 404 (unknown instance or key)
+    KeyOpsError                      base of every error of this package
+    ├── SynapError                   a call to Synap failed
+    │   ├── NetworkTimeoutError      transient: connect/read/write timeout
+    │   ├── NetworkError             transient: connection refused or reset
+    │   ├── RateLimitError           transient: 429, carries retry_after_seconds
+    │   ├── ServiceUnavailableError  transient: 5xx
+    │   ├── InvalidInputError        permanent: 400, malformed input, bad base URL
+    │   ├── AuthenticationError      permanent: 401/403 (bad admin key, revoked key)
+    │   └── NotFoundError            permanent: 404 (unknown instance or key)
+    ├── AwsError                     an AWS API call failed (transient: throttling, 5xx, network)
+    └── RotationError                an engine operation failed
+        ├── ConfigError              permanent: missing or bad environment / deployer config
+        ├── SecretValueError         permanent: a secret value is not the documented JSON
+        ├── StepError                permanent: the event breaks the rotation protocol
+        ├── RotationInProgressError  permanent: another version already holds AWSPENDING
+        ├── DeployError              transient: a deployer failed
+        ├── VerifyError              permanent: the new key was not accepted or not used
+        └── RevokeUnconfirmedError   transient: a revoked key still authenticates
 """
 
 from __future__ import annotations
@@ -20,13 +31,23 @@ import uuid
 
 __all__ = [
     "AuthenticationError",
+    "AwsError",
+    "ConfigError",
+    "DeployError",
     "InvalidInputError",
+    "KeyOpsError",
     "NetworkError",
     "NetworkTimeoutError",
     "NotFoundError",
     "RateLimitError",
+    "RevokeUnconfirmedError",
+    "RotationError",
+    "RotationInProgressError",
+    "SecretValueError",
     "ServiceUnavailableError",
+    "StepError",
     "SynapError",
+    "VerifyError",
     "new_correlation_id",
 ]
 
@@ -36,11 +57,11 @@ def new_correlation_id() -> str:
     return f"cli-{uuid.uuid4().hex[:16]}"
 
 
-class SynapError(Exception):
-    """Base of every error talking to Synap."""
+class KeyOpsError(Exception):
+    """Base of every error of the rotation package (Synap, AWS and the engine)."""
 
     transient: bool = False
-    default_code: str = "synap_error"
+    default_code: str = "keyops_error"
 
     def __init__(
         self,
@@ -69,6 +90,12 @@ class SynapError(Exception):
             "transient": self.transient,
             "correlation_id": self.correlation_id,
         }
+
+
+class SynapError(KeyOpsError):
+    """Base of every error talking to Synap."""
+
+    default_code = "synap_error"
 
 
 class NetworkTimeoutError(SynapError):
@@ -132,3 +159,75 @@ class NotFoundError(SynapError):
     """The instance or key does not exist at Synap (404)."""
 
     default_code = "not_found"
+
+
+class AwsError(KeyOpsError):
+    """An AWS API call failed; ``transient`` is set for throttling, 5xx and network errors."""
+
+    default_code = "aws_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        transient: bool = False,
+        correlation_id: str | None = None,
+        code: str | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(message, correlation_id=correlation_id, code=code, status_code=status_code)
+        self.transient = transient
+
+
+class RotationError(KeyOpsError):
+    """Base of every rotation-engine error."""
+
+    default_code = "rotation_error"
+
+
+class ConfigError(RotationError):
+    """The engine's configuration (environment, deployer JSON) is missing or invalid."""
+
+    default_code = "config_error"
+
+
+class SecretValueError(RotationError):
+    """A secret's value is malformed; the secret is left as it was."""
+
+    default_code = "malformed_secret"
+
+
+class StepError(RotationError):
+    """The event violates the Secrets Manager rotation protocol (step, token, stage)."""
+
+    default_code = "protocol_error"
+
+
+class RotationInProgressError(RotationError):
+    """A previous rotation isn't complete: another version holds AWSPENDING."""
+
+    default_code = "rotation_in_progress"
+
+
+class DeployError(RotationError):
+    """A deployer could not make consumers pick the new key up."""
+
+    transient = True
+    default_code = "deploy_failed"
+
+
+class VerifyError(RotationError):
+    """Verification after deploy failed: Synap refused the key or no consumer used it."""
+
+    default_code = "verify_failed"
+
+
+class RevokeUnconfirmedError(RotationError):
+    """The provider took the revoke but the key still authenticates: retry later."""
+
+    transient = True
+    default_code = "revoke_unconfirmed"
+
+    def __init__(self, message: str, *, retry_after_seconds: float = 60.0) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds

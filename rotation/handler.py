@@ -10,7 +10,7 @@ Events:
   ``{"action": "deploy", "SecretId", "VersionId"}`` (the asynchronous deploy + verify).
 
 The import path stays light (no pulumi, typer or rich); boto3 clients are built lazily.
-Configuration comes from the environment (``rotation.config``), never a secret value.
+Configuration comes from the environment (``rotation.engine.config``), never a secret value.
 """
 
 from __future__ import annotations
@@ -20,7 +20,15 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from rotation.engine.exceptions import StepError
+from rotation.engine import operations, report, revoke
+from rotation.engine.config import Config
+from rotation.engine.context import Engine
+from rotation.engine.deploy import deploy_and_verify
+from rotation.engine.logs import configure
+from rotation.engine.logs import context as log_context
+from rotation.engine.rollback import rollback
+from rotation.engine.steps import run_step
+from rotation.exceptions import StepError
 
 __all__ = ["ACTIONS", "dispatch", "lambda_handler"]
 
@@ -39,24 +47,22 @@ def _need(event: dict[str, Any], *names: str) -> list[str]:
     return values
 
 
-def dispatch(engine: Any, event: Any) -> dict[str, Any]:
-    """Route one event to the engine. ``engine`` is a :class:`rotation.engine.Engine`."""
-    from rotation.engine import operations, report, revoke
-
+def dispatch(engine: Engine, event: Any) -> dict[str, Any]:
+    """Route one event to the engine."""
     if not isinstance(event, dict):
         raise StepError("event must be a JSON object")
     if "Step" in event:
         secret_id, token, step = _need(event, "SecretId", "ClientRequestToken", "Step")
-        return dict(engine.run_step(secret_id, token, step))
+        return run_step(engine, secret_id, token, step)
     action = event.get("action")
     handlers: dict[str, Callable[[], dict[str, Any]]] = {
         "revoke": lambda: revoke.revoke(engine, *_need(event, "SecretId", "KeyId")),
         "sweep": lambda: revoke.sweep(engine, event.get("SecretIds")),
-        "rollback": lambda: operations.rollback(engine, *_need(event, "SecretId")),
+        "rollback": lambda: rollback(engine, *_need(event, "SecretId")),
         "emergency-revoke": lambda: operations.emergency_revoke(engine, *_need(event, "SecretId")),
         "status": lambda: report.status(engine, *_need(event, "SecretId")),
         "audit": lambda: report.audit(engine),
-        "deploy": lambda: engine.deploy_and_verify(*_need(event, "SecretId", "VersionId")),
+        "deploy": lambda: deploy_and_verify(engine, *_need(event, "SecretId", "VersionId")),
     }
     if action not in handlers:
         raise StepError(
@@ -67,13 +73,6 @@ def dispatch(engine: Any, event: Any) -> dict[str, Any]:
 
 def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     """The Lambda entry point. Errors propagate so the service (or schedule) retries."""
-    from rotation.config import Config
-    from rotation.consumer.webhook_strategy import register_webhook_strategy
-    from rotation.engine.engine import Engine
-    from rotation.engine.logs import configure
-    from rotation.engine.logs import context as log_context
-
-    register_webhook_strategy()  # secrets tagged synap:kind=webhook-secret
     if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
         # Only in the Lambda runtime: JSON lines to stderr instead of the runtime's format.
         configure()

@@ -273,7 +273,22 @@ class SynapAdminClient:
             return False
         return True
 
+    def webhook_config(self, instance_id: str) -> dict[str, Any]:
+        """The instance's webhook config (``NotFoundError`` when none is set)."""
+        return self._request("webhook_config", "GET", self._webhook_path(instance_id))
+
+    def set_webhook_config(self, instance_id: str, url: str, signing_secret: str) -> dict[str, Any]:
+        """Point the instance's webhook at ``url``, signed with ``signing_secret``."""
+        body = {"url": url, "signing_secret": signing_secret}
+        return self._request("webhook_config", "PUT", self._webhook_path(instance_id), json=body)
+
     # -- plumbing ----------------------------------------------------------------------
+
+    @staticmethod
+    def _webhook_path(instance_id: str) -> str:
+        if not instance_id:
+            raise InvalidInputError("instance id is empty")
+        return f"/v1/instances/{quote(instance_id, safe='')}/webhook"
 
     @staticmethod
     def _keys_path(instance_id: str) -> str:

@@ -28,11 +28,11 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
-from rotation.config import Config
 from rotation.emulator import EmulatorServer, SeedInfo
 from rotation.engine.aws import AwsClients
+from rotation.engine.config import Config
+from rotation.engine.context import Engine
 from rotation.engine.driver import rotate_in_process
-from rotation.engine.engine import Engine
 from rotation.engine.operations import adopt
 
 __all__ = ["ADMIN_SECRET_ID", "LocalStack", "ManagedSecret"]

@@ -9,9 +9,16 @@
 - :class:`SynapMemoryClient`: ``memories.create`` / ``context.fetch`` over HTTP.
 - :func:`preview_alarms`: would the client alarms fire on these EMF lines (offline)?
 
-Importing this package pulls in neither pulumi nor typer nor rich, nor boto3 until a
-Secrets Manager client is first needed.
+Importing this package loads the standard library and botocore's exception types only:
+boto3 waits for the first Secrets Manager client, and httpx for the first use of
+:class:`SynapMemoryClient` (the CLI's dependencies, pulumi, typer, rich, re2, jsonschema,
+pathspec and yaml, are never loaded: an application installs the slim base alone).
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from rotation.consumer.alarm_preview import AlarmCheck, preview_alarms
 from rotation.consumer.exceptions import (
@@ -27,7 +34,6 @@ from rotation.consumer.exceptions import (
     StaleSignatureError,
     WebhookVerificationError,
 )
-from rotation.consumer.memory_client import SynapMemoryClient
 from rotation.consumer.metrics import CallOutcome, EmfMetrics, emf_record
 from rotation.consumer.provider import KeyProvider, SynapKey
 from rotation.consumer.secrets import SecretReader, SecretsManagerReader, SecretVersion
@@ -39,6 +45,9 @@ from rotation.consumer.webhook import (
     verify_signature,
 )
 from rotation.consumer.wrapper import SynapCallGuard, classify
+
+if TYPE_CHECKING:
+    from rotation.consumer.memory_client import SynapMemoryClient
 
 __all__ = [
     "SIGNATURE_HEADER",
@@ -71,3 +80,10 @@ __all__ = [
     "sign",
     "verify_signature",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # httpx (and, where it is installed, its own CLI's rich) loads only when asked for.
+    if name == "SynapMemoryClient":
+        return importlib.import_module("rotation.consumer.memory_client").SynapMemoryClient
+    raise AttributeError(f"module 'rotation.consumer' has no attribute {name!r}")

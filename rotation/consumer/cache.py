@@ -99,11 +99,6 @@ class RefreshingCache(Generic[T]):
             self.forced_loads += 1
             return self._load()
 
-    def invalidate(self) -> None:
-        """Forget the value; the next ``get()`` loads."""
-        with self._lock:
-            self._value = None
-
     def _load(self) -> T:
         now = self._clock()
         self.loads += 1

@@ -21,7 +21,7 @@ from rotation.deployers.ecs import EcsDeployer
 from rotation.deployers.http import HttpDeployer
 from rotation.deployers.lambda_ import LambdaDeployer
 from rotation.deployers.none import NoneDeployer
-from rotation.engine.exceptions import ConfigError
+from rotation.exceptions import ConfigError
 
 __all__ = [
     "DeployContext",

@@ -7,7 +7,7 @@ from typing import Any
 
 from rotation.deployers.base import DeployContext
 from rotation.engine.aws import aws_errors
-from rotation.engine.exceptions import DeployError
+from rotation.exceptions import DeployError
 
 __all__ = ["EcsDeployer", "is_stable"]
 

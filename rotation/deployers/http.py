@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import httpx
 
 from rotation.deployers.base import DeployContext
-from rotation.engine.exceptions import DeployError
+from rotation.exceptions import DeployError
 
 __all__ = ["HttpDeployer", "sign"]
 

@@ -4,7 +4,7 @@ Clients are built lazily from one boto3 session, so importing this module costs 
 client and the Lambda pays only for what an action uses. Endpoints come from boto3's
 own ``AWS_ENDPOINT_URL``, so the same code talks to AWS and to a moto server.
 ``ClientError`` and botocore transport errors are translated here into
-:class:`~rotation.engine.exceptions.AwsError` (``raise ... from exc``).
+:class:`~rotation.exceptions.AwsError` (``raise ... from exc``).
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rotation.contract import ROTATION_METRICS, ROTATION_NAMESPACE, SECRET_DIMENSION
-from rotation.engine.exceptions import AwsError
+from rotation.engine.model import SecretMeta
+from rotation.exceptions import AwsError
 
 __all__ = [
     "AwsClients",
     "Metrics",
     "Scheduler",
-    "SecretMeta",
     "SecretsStore",
     "aws_errors",
 ]
@@ -108,21 +108,6 @@ class AwsClients:
         self.calls[name] = self.calls.get(name, 0) + 1
         for hook in self.before_call:
             hook(model.service_model.service_name, model.name)
-
-
-@dataclass(frozen=True)
-class SecretMeta:
-    """What DescribeSecret tells about a secret (no value)."""
-
-    arn: str
-    name: str
-    rotation_enabled: bool
-    versions: dict[str, list[str]]
-    tags: dict[str, str]
-    last_rotated: datetime | None
-    next_rotation: datetime | None
-    rotation_days: int | None
-    created: datetime | None = None
 
 
 class SecretsStore:

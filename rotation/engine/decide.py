@@ -1,7 +1,7 @@
 """Pure decisions of the rotation state machine: plain data in, decisions out.
 
 No boto3, no HTTP, no clock reads: callers pass ``now``. The adapters (``aws.py``,
-the strategy) fetch the data; the engine (``engine.py``) acts on the decisions.
+the strategy) fetch the data; the steps and operations act on the decisions.
 """
 
 from __future__ import annotations
@@ -14,21 +14,26 @@ from enum import Enum
 from typing import Literal
 
 from rotation.contract import KEY_LABEL_PREFIX
-from rotation.engine.exceptions import RotationInProgressError, StepError
+from rotation.exceptions import RotationInProgressError, StepError
 
 __all__ = [
     "CURRENT",
     "PENDING",
     "PREVIOUS",
+    "REVOKE_STAGE_PREFIX",
     "STEPS",
     "Proceed",
     "Step",
     "SweepCandidate",
     "check_step",
+    "deploy_schedule_name",
     "in_use_by_consumer",
     "key_label",
     "parse_revoke_stage",
     "parse_time",
+    "pinned_versions",
+    "promoted_stages",
+    "revoke_schedule_name",
     "revoke_stage",
     "revoke_stages",
     "stage_holder",
@@ -44,7 +49,9 @@ PREVIOUS = "AWSPREVIOUS"
 #: Custom staging label pinning a replaced version until its key is revoked; it carries the
 #: revoke-after time (epoch seconds) so the sweep can read it without another store.
 REVOKE_STAGE_PREFIX = "keyops-revoke-at-"
-_REVOKE_STAGE = re.compile(r"^keyops-revoke-at-(\d{1,12})(?:-[0-9A-Za-z]{1,36})?$")
+_REVOKE_STAGE = re.compile(
+    "^" + re.escape(REVOKE_STAGE_PREFIX) + r"(\d{1,12})(?:-[0-9A-Za-z]{1,36})?$"
+)
 
 
 class Proceed(Enum):
@@ -94,6 +101,36 @@ def stage_holder(versions: Mapping[str, Sequence[str]], stage: str) -> str | Non
         if stage in stages:
             return version_id
     return None
+
+
+def pinned_versions(versions: Mapping[str, Sequence[str]]) -> list[tuple[str, str, int]]:
+    """``[(version_id, stage, revoke_at)]`` of versions waiting for their revoke."""
+    return [(v, stage, at) for v, stages in versions.items() for stage, at in revoke_stages(stages)]
+
+
+def promoted_stages(versions: Mapping[str, Sequence[str]], token: str) -> dict[str, list[str]]:
+    """The stages after AWSCURRENT moved to ``token`` (the service adds AWSPREVIOUS)."""
+    old = stage_holder(versions, CURRENT)
+    out = {v: [s for s in st if s not in (CURRENT, PREVIOUS)] for v, st in versions.items()}
+    if old is not None and old != token:
+        out[old].append(PREVIOUS)
+    else:
+        prev = stage_holder(versions, PREVIOUS)
+        if prev is not None:
+            out[prev].append(PREVIOUS)
+    out.setdefault(token, []).append(CURRENT)
+    return out
+
+
+def revoke_schedule_name(key_id: str) -> str:
+    """The one-time revoke schedule of a key. Names: 1..64 of [0-9A-Za-z-_.]."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in key_id)
+    return f"keyops-revoke-{safe}"[:64]
+
+
+def deploy_schedule_name(token: str) -> str:
+    """The one-time schedule that runs the deploy + verify action of a rotation."""
+    return f"keyops-deploy-{token}"[:64]
 
 
 def check_step(

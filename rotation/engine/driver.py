@@ -17,11 +17,12 @@ from dataclasses import replace
 from typing import Any
 
 from rotation.contract import INSTANCE_TAG
-from rotation.engine.aws import SecretMeta
+from rotation.engine.context import Engine
 from rotation.engine.decide import PENDING, STEPS, key_label
-from rotation.engine.engine import Engine
-from rotation.engine.exceptions import RotationError
-from rotation.exceptions import SynapError
+from rotation.engine.deploy import deploy_and_verify
+from rotation.engine.model import SecretMeta
+from rotation.engine.steps import run_step
+from rotation.exceptions import KeyOpsError
 
 log = logging.getLogger("rotation.engine")
 
@@ -31,7 +32,7 @@ __all__ = ["call_counts", "rotate_in_process", "rotate_remote"]
 def call_counts(engine: Engine) -> dict[str, int]:
     """AWS API calls and Synap HTTP requests (attempts) made so far by this engine."""
     counts = dict(engine.clients.calls)
-    synap = engine._synap
+    synap = engine.synap_built
     if synap is not None:
         counts.update({f"synap.{op}": n for op, n in synap.calls.items()})
     return counts
@@ -47,9 +48,9 @@ def rotate_in_process(engine: Engine, secret_id: str, token: str | None = None) 
         for step in STEPS:
             engine.progress(f"{step}…")
             step_started = time.perf_counter()
-            done = engine.run_step(secret_id, token, step, local=True)
+            done = run_step(engine, secret_id, token, step, local=True)
             steps.append({**done, "seconds": round(time.perf_counter() - step_started, 3)})
-    except (RotationError, SynapError):
+    except KeyOpsError:
         _abandon_if_lost(engine, secret_id, token)
         raise
     # The service clears AWSPENDING once finishSecret returns.
@@ -62,7 +63,7 @@ def rotate_in_process(engine: Engine, secret_id: str, token: str | None = None) 
         meta = replace(meta, versions=versions)
     engine.progress("deploy and verify…")
     deploy_started = time.perf_counter()
-    deploy = engine.deploy_and_verify(meta.arn, token, meta=meta)
+    deploy = deploy_and_verify(engine, meta.arn, token, meta=meta)
     deploy = {**deploy, "seconds": round(time.perf_counter() - deploy_started, 3)}
     after = call_counts(engine)
     return {
@@ -96,7 +97,7 @@ def _abandon_if_lost(engine: Engine, secret_id: str, token: str) -> None:
         cred = engine.strategy(meta).parse(raw, where=f"version {token}")
         engine.strategy(meta).retire(cred.instance_id, cred.key_id)
         log.warning("rotation lost AWSPENDING to another one: revoked its unpromoted key")
-    except (RotationError, SynapError) as exc:
+    except KeyOpsError as exc:
         log.warning(
             "could not clean up after the failed rotation: %s",
             exc.message,

@@ -1,4 +1,4 @@
-"""Operator actions: rollback, repair, emergency-revoke and adopt.
+"""Operator actions: repair, emergency-revoke and adopt (rollback has its own module).
 
 Each re-reads the secret and orders its writes so a crash between two calls leaves a
 state that re-running the same action (or the sweep) completes safely.
@@ -11,88 +11,28 @@ import uuid
 from typing import Any
 
 from rotation.contract import INSTANCE_TAG, KIND_TAG
-from rotation.engine.decide import CURRENT, PENDING, PREVIOUS, key_label, stage_holder
-from rotation.engine.engine import Engine, revoke_schedule_name
-from rotation.engine.exceptions import (
-    AwsError,
-    DeployError,
-    SecretValueError,
-    StepError,
-    VerifyError,
+from rotation.engine.context import Engine
+from rotation.engine.decide import (
+    CURRENT,
+    PENDING,
+    PREVIOUS,
+    key_label,
+    parse_revoke_stage,
+    revoke_schedule_name,
+    stage_holder,
 )
+from rotation.engine.driver import rotate_in_process
 from rotation.engine.logs import context
-from rotation.engine.revoke import holdings, revoke_credential
+from rotation.engine.pins import holdings
+from rotation.engine.revoke import revoke_credential
+from rotation.engine.strategies.api_key import API_KEY_KIND
 from rotation.engine.values import KeyValue
+from rotation.exceptions import AwsError, SecretValueError, StepError, VerifyError
 from rotation.keys import is_key
 
-__all__ = ["adopt", "emergency_revoke", "repair", "rollback"]
+__all__ = ["adopt", "emergency_revoke", "repair"]
 
 log = logging.getLogger("rotation.engine")
-
-
-def rollback(engine: Engine, secret_id: str, *, reason: str | None = None) -> dict[str, Any]:
-    """Within grace: restore the previous key to AWSCURRENT, re-deploy, cancel its revoke."""
-    with context(secret_id=secret_id, action="rollback"):
-        meta = engine.store.describe(secret_id)
-        current_vid = stage_holder(meta.versions, CURRENT)
-        pinned = engine.pinned(meta)
-        # A current version still pinned means an earlier rollback stopped after moving
-        # AWSCURRENT: finish it instead of rolling "back" to the key that just failed.
-        for version_id, stage, _ in pinned:
-            if version_id == current_vid:
-                engine.store.move_stage(meta.arn, stage, remove_from=version_id)
-                return {"action": "rollback", "result": "completed-earlier-rollback"}
-        candidates = sorted(
-            (p for p in pinned if p[0] != current_vid), key=lambda p: p[2], reverse=True
-        )
-        if not candidates:
-            raise StepError(f"secret {meta.name} has no replaced key waiting for revoke")
-        prev_vid, prev_stage, revoke_at = candidates[0]
-        if engine.clock() >= revoke_at:
-            raise StepError(f"the previous key's grace ended at {revoke_at}: too late to roll back")
-        prev = engine.pinned_credential(meta, prev_vid, prev_stage)
-        if not engine._accepted(meta, prev, record=True):
-            raise VerifyError(f"Synap no longer accepts the previous key {prev.key_id}")
-        failed_key = None
-        if current_vid is not None:
-            failed = holdings(engine, meta)
-            failed_key = next(
-                (h.credential.key_id for h in failed if h.version_id == current_vid), None
-            )
-            engine._pin(meta, current_vid, engine.clock() + engine.config.grace_seconds)
-        engine.store.move_stage(meta.arn, CURRENT, to=prev_vid, remove_from=current_vid)
-        if current_vid is not None and PENDING in meta.versions.get(current_vid, []):
-            engine.store.move_stage(meta.arn, PENDING, remove_from=current_vid)
-        engine.store.move_stage(meta.arn, prev_stage, remove_from=prev_vid)
-        engine.scheduler.cancel(revoke_schedule_name(prev.key_id))
-        meta = engine.store.describe(meta.arn)
-        engine.schedule_revokes(meta)
-        log.warning(
-            "rolled back to key %s%s",
-            prev.key_id,
-            f" ({reason})" if reason else "",
-            extra={"key_id": prev.key_id},
-        )
-        redeploy = "done"
-        try:
-            engine.run_deployers(meta, prev_vid, prev.key_id)
-        except DeployError as exc:
-            # AWSCURRENT already holds the previous (working) key; consumers that cached the
-            # failed one keep it until their next read. Report, do not undo the rollback.
-            redeploy = f"failed: {exc.message}"
-            log.error(
-                "re-deploy after rollback failed: %s",
-                exc.message,
-                extra={"error_correlation_id": exc.correlation_id},
-            )
-        return {
-            "action": "rollback",
-            "result": "rolled-back",
-            "redeploy": redeploy,
-            "restored_key_id": prev.key_id,
-            "failed_key_id": failed_key,
-            "reason": reason,
-        }
 
 
 def repair(engine: Engine, secret_id: str) -> dict[str, Any]:
@@ -109,7 +49,7 @@ def repair(engine: Engine, secret_id: str) -> dict[str, Any]:
             done.append(f"removed a stale AWSPENDING from the current version {pending_vid}")
             return {"action": "repair", "result": "repaired", "did": done}
         raw = engine.store.get_value(meta.arn, stage=PENDING, version_id=pending_vid)
-        promoted = PREVIOUS in stages or any(s.startswith("keyops-revoke-at-") for s in stages)
+        promoted = PREVIOUS in stages or any(parse_revoke_stage(s) is not None for s in stages)
         # Unlabel first: a crash after this leaves an unreferenced key the sweep revokes,
         # never a revoked key still labelled AWSPENDING.
         engine.store.move_stage(meta.arn, PENDING, remove_from=pending_vid)
@@ -141,8 +81,6 @@ def repair(engine: Engine, secret_id: str) -> dict[str, Any]:
 
 def emergency_revoke(engine: Engine, secret_id: str) -> dict[str, Any]:
     """A leaked key: rotate now, then revoke the old key as soon as the new one verifies."""
-    from rotation.engine.driver import rotate_in_process
-
     with context(secret_id=secret_id, action="emergency-revoke"):
         meta = engine.store.describe(secret_id)
         old = engine.current_credential(meta)
@@ -186,7 +124,7 @@ def adopt(
         except AwsError as exc:
             if exc.code != "ResourceNotFoundException":
                 raise
-            engine.store.create(secret_id, {KIND_TAG: "api-key", INSTANCE_TAG: instance_id})
+            engine.store.create(secret_id, {KIND_TAG: API_KEY_KIND, INSTANCE_TAG: instance_id})
             meta = engine.store.describe(secret_id)
         has_current = stage_holder(meta.versions, CURRENT) is not None
         if has_current and engine.store.get_value(meta.arn, stage=CURRENT) is not None:
@@ -206,5 +144,5 @@ def adopt(
             api_key=api_key,
         )
         engine.store.put_current(meta.arn, str(uuid.uuid4()), value.to_json())
-        engine.store.tag(meta.arn, {KIND_TAG: "api-key", INSTANCE_TAG: instance_id})
+        engine.store.tag(meta.arn, {KIND_TAG: API_KEY_KIND, INSTANCE_TAG: instance_id})
         return {"action": "adopt", "result": "adopted", "key_id": key_id}

@@ -5,17 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from rotation.contract import KIND_TAG, TIER_DAYS
-from rotation.engine.aws import SecretMeta
+from rotation.contract import KIND_TAG, TIER_DAYS, TIER_TAG
+from rotation.engine.context import Engine
 from rotation.engine.decide import CURRENT, PENDING, revoke_stages, stage_holder
-from rotation.engine.engine import Engine
-from rotation.engine.exceptions import RotationError
-from rotation.exceptions import SynapError
+from rotation.engine.model import SecretMeta
+from rotation.exceptions import KeyOpsError, RotationError
 
 __all__ = ["audit", "last_rotation", "status", "tier_of"]
 
 DAY = 86_400
-TIER_TAG = "synap:tier"
 
 
 def _iso(ts: float | None) -> str | None:
@@ -56,20 +54,7 @@ def status(engine: Engine, secret_id: str) -> dict[str, Any]:
         ],
     }
     current_vid = stage_holder(meta.versions, CURRENT)
-    try:
-        current = engine.current_credential(meta)
-    except (RotationError, SynapError) as exc:
-        out["current"] = {"error": exc.message}
-    else:
-        out["current"] = (
-            {
-                "version_id": current_vid,
-                "key_id": current.key_id,
-                "instance_id": current.instance_id,
-            }
-            if current
-            else None
-        )
+    out["current"] = _current(engine, meta, current_vid)
     pending_vid = stage_holder(meta.versions, PENDING)
     out["incomplete_rotation"] = (
         {
@@ -79,7 +64,31 @@ def status(engine: Engine, secret_id: str) -> dict[str, Any]:
         if pending_vid is not None and pending_vid != current_vid
         else None
     )
-    pending_revokes = []
+    out["pending_revokes"] = _pending_revokes(engine, meta, now)
+    out["scheduled"] = engine.scheduler.pending("keyops-")
+    last = meta.last_rotated.timestamp() if meta.last_rotated else created.get(current_vid or "")
+    tier, days = tier_of(meta)
+    out["tier"] = tier
+    out["last_rotated"] = _iso(last)
+    nxt = meta.next_rotation.timestamp() if meta.next_rotation else None
+    if nxt is None and last and days:
+        nxt = last + days * DAY
+    out["next_rotation"] = _iso(nxt)
+    return out
+
+
+def _current(engine: Engine, meta: SecretMeta, version_id: str | None) -> dict[str, Any] | None:
+    try:
+        current = engine.current_credential(meta)
+    except KeyOpsError as exc:
+        return {"error": exc.message}
+    if current is None:
+        return None
+    return {"version_id": version_id, "key_id": current.key_id, "instance_id": current.instance_id}
+
+
+def _pending_revokes(engine: Engine, meta: SecretMeta, now: float) -> list[dict[str, Any]]:
+    out = []
     for version_id, stages in meta.versions.items():
         for stage, at in revoke_stages(stages):
             item: dict[str, Any] = {
@@ -91,17 +100,7 @@ def status(engine: Engine, secret_id: str) -> dict[str, Any]:
                 item["key_id"] = engine.pinned_credential(meta, version_id, stage).key_id
             except RotationError as exc:
                 item["error"] = exc.message
-            pending_revokes.append(item)
-    out["pending_revokes"] = pending_revokes
-    out["scheduled"] = engine.scheduler.pending("keyops-")
-    last = meta.last_rotated.timestamp() if meta.last_rotated else created.get(current_vid or "")
-    tier, days = tier_of(meta)
-    out["tier"] = tier
-    out["last_rotated"] = _iso(last)
-    nxt = meta.next_rotation.timestamp() if meta.next_rotation else None
-    if nxt is None and last and days:
-        nxt = last + days * DAY
-    out["next_rotation"] = _iso(nxt)
+            out.append(item)
     return out
 
 

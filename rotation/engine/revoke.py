@@ -10,72 +10,21 @@ key's ``last_used_at``: a consumer's use within the quiet window postpones the r
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any
 
-from rotation.contract import KIND_TAG
-from rotation.engine.aws import SecretMeta
-from rotation.engine.decide import CURRENT, PENDING, in_use_by_consumer, sweep_decisions
-from rotation.engine.engine import (
-    CONFIRM_ATTEMPTS,
-    CONFIRM_PAUSE_SECONDS,
-    Engine,
-    revoke_schedule_name,
-    verified_tag,
-)
-from rotation.engine.exceptions import RotationError, SecretValueError, StepError
+from rotation.contract import KIND_TAG, revoke_event
+from rotation.engine.context import CONFIRM_ATTEMPTS, CONFIRM_PAUSE_SECONDS, Engine, verified_tag
+from rotation.engine.decide import in_use_by_consumer, revoke_schedule_name, sweep_decisions
 from rotation.engine.logs import context
-from rotation.engine.strategy import Credential
-from rotation.exceptions import RateLimitError, SynapError
+from rotation.engine.model import SecretMeta
+from rotation.engine.pins import Holding, holdings
+from rotation.engine.report import DAY, last_rotation
+from rotation.engine.strategies.base import Credential
+from rotation.exceptions import KeyOpsError, RevokeUnconfirmedError, StepError
 
-__all__ = ["Holding", "holdings", "revoke", "revoke_credential", "sweep"]
+__all__ = ["revoke", "revoke_credential", "sweep"]
 
 log = logging.getLogger("rotation.engine")
-
-
-@dataclass(frozen=True)
-class Holding:
-    """Where a key sits in a secret: its version, stages and revoke-after time."""
-
-    version_id: str
-    stages: tuple[str, ...]
-    credential: Credential
-    revoke_at: int | None
-    revoke_stage: str | None
-
-    @property
-    def live(self) -> bool:
-        return CURRENT in self.stages or PENDING in self.stages
-
-
-def holdings(engine: Engine, meta: SecretMeta) -> list[Holding]:
-    """Current, pending and pinned versions of a secret with their credentials."""
-    out: list[Holding] = []
-    pinned = {v: (stage, at) for v, stage, at in engine.pinned(meta)}
-    for version_id, stages in meta.versions.items():
-        if version_id in pinned:
-            stage, at = pinned[version_id]
-            try:
-                cred = engine.pinned_credential(meta, version_id, stage)
-            except SecretValueError as exc:
-                log.warning(
-                    "pinned version %s holds no key: %s",
-                    version_id,
-                    exc.message,
-                    extra={"error_correlation_id": exc.correlation_id},
-                )
-                continue
-            out.append(Holding(version_id, tuple(stages), cred, at, stage))
-            continue
-        for live in (CURRENT, PENDING):
-            if live in stages:
-                raw = engine.store.get_value(meta.arn, stage=live, version_id=version_id)
-                if raw is None:
-                    break  # a placeholder version without a value yet
-                cred = engine.strategy(meta).parse(raw, where=f"{live} value of {meta.name}")
-                out.append(Holding(version_id, tuple(stages), cred, None, None))
-                break
-    return out
 
 
 def revoke_credential(
@@ -89,7 +38,7 @@ def revoke_credential(
         mine = engine.engine_verified_at(meta, cred.key_id)
         if in_use_by_consumer(last, mine, now, engine.config.quiet_seconds):
             later = now + engine.config.quiet_seconds
-            payload = {"action": "revoke", "SecretId": meta.arn, "KeyId": cred.key_id}
+            payload = revoke_event(meta.arn, cred.key_id)
             engine.scheduler.once(revoke_schedule_name(cred.key_id), later, payload)
             engine.metrics.put("RevokePostponed", meta.name)
             log.warning(
@@ -108,7 +57,7 @@ def revoke_credential(
             if not strategy.accepts(cred):
                 rejected = True
                 break
-    except (RotationError, SynapError) as exc:
+    except KeyOpsError as exc:
         engine.metrics.put("RevokeFailed", meta.name)
         log.error(
             "revoke of %s failed: %s",
@@ -119,7 +68,7 @@ def revoke_credential(
         raise
     if not rejected:
         engine.metrics.put("RevokeFailed", meta.name)
-        raise RateLimitError(
+        raise RevokeUnconfirmedError(
             f"key {cred.key_id} still authenticates after its revoke; retry later",
             retry_after_seconds=60,
         )
@@ -151,7 +100,7 @@ def revoke(
         holding = pinned[0]
         assert holding.revoke_at is not None
         if not emergency and engine.clock() < holding.revoke_at:
-            payload = {"action": "revoke", "SecretId": meta.arn, "KeyId": key_id}
+            payload = revoke_event(meta.arn, key_id)
             engine.scheduler.once(revoke_schedule_name(key_id), holding.revoke_at, payload)
             return {"key_id": key_id, "result": "not-yet", "revoke_at": holding.revoke_at}
         outcome = revoke_credential(engine, meta, holding.credential, emergency=emergency)
@@ -169,84 +118,102 @@ def sweep(engine: Engine, secret_ids: list[str] | None = None) -> dict[str, Any]
     """
     with context(action="sweep"):
         ids = secret_ids if secret_ids is not None else engine.store.list_tagged(KIND_TAG)
-        metas: list[SecretMeta] = []
         errors: list[dict[str, str]] = []
-        by_scope: dict[str, list[tuple[SecretMeta, Holding]]] = {}
-        for secret_id in ids:
-            try:
-                meta = engine.store.describe(secret_id)
-                found = holdings(engine, meta)
-            except (RotationError, SynapError) as exc:
-                # One broken secret must not stop the sweep of the others.
-                log.error(
-                    "sweep: cannot read %s: %s",
-                    secret_id,
-                    exc.message,
-                    extra={"error_correlation_id": exc.correlation_id},
-                )
-                errors.append({"secret_id": secret_id, "error": exc.message})
-                continue
-            metas.append(meta)
-            for holding in found:
-                by_scope.setdefault(holding.credential.instance_id, []).append((meta, holding))
+        metas, by_scope = _read_secrets(engine, ids, errors)
         report: dict[str, Any] = {
             "secrets": len(ids),
             "revoked": [],
             "postponed": [],
             "errors": errors,
         }
-        from rotation.engine.report import DAY, last_rotation
-
         for meta in metas:
             last = last_rotation(engine, meta)
             if last is not None:
                 days = round((engine.clock() - last) / DAY, 2)
                 engine.metrics.put("DaysSinceLastRotation", meta.name, days)
-        now = engine.clock()
         for scope, held in sorted(by_scope.items()):
-            protected = {h.credential.key_id for _, h in held if h.live}
-            revoke_after = {
-                h.credential.key_id: float(h.revoke_at) for _, h in held if h.revoke_at is not None
-            }
-            where = {h.credential.key_id: (m, h) for m, h in held}
-            meta0 = held[0][0]
-            try:
-                listed = engine.strategy(meta0).listed(scope)
-            except (RotationError, SynapError) as exc:
-                # e.g. an instance Synap no longer knows: report it, sweep the others.
-                log.error(
-                    "sweep: cannot list keys of %s: %s",
-                    scope,
-                    exc.message,
-                    extra={"error_correlation_id": exc.correlation_id},
-                )
-                errors.append({"instance_id": scope, "error": exc.message})
-                continue
-            for key_id, reason in sweep_decisions(
-                listed,
-                protected_key_ids=protected,
-                revoke_after=revoke_after,
-                now=now,
-                grace_seconds=engine.config.grace_seconds,
-            ):
-                if key_id not in where and errors:
-                    # An unreadable secret may hold this key: leave unreferenced keys alone.
-                    log.warning("sweep: %s left alone while a secret cannot be read", key_id)
-                    continue
-                with context(key_id=key_id, secret_id=where.get(key_id, (meta0,))[0].name):
-                    log.info("sweep: revoking %s (%s)", key_id, reason)
-                    if key_id in where:
-                        meta, holding = where[key_id]
-                        outcome = revoke_credential(engine, meta, holding.credential)
-                        if outcome["result"] == "revoked":
-                            _unpin(engine, meta, holding)
-                            engine.scheduler.cancel(revoke_schedule_name(key_id))
-                    else:
-                        # An orphan: made by this tool, stored nowhere, value unknown.
-                        outcome = _revoke_orphan(engine, meta0, scope, key_id)
-                bucket = "revoked" if outcome["result"] == "revoked" else "postponed"
+            for key_id, result in _sweep_scope(engine, scope, held, errors):
+                bucket = "revoked" if result == "revoked" else "postponed"
                 report[bucket].append(key_id)
         return report
+
+
+_Held = list[tuple[SecretMeta, Holding]]
+
+
+def _read_secrets(
+    engine: Engine, ids: list[str], errors: list[dict[str, str]]
+) -> tuple[list[SecretMeta], dict[str, _Held]]:
+    """Every readable secret and its holdings grouped by Synap instance."""
+    metas: list[SecretMeta] = []
+    by_scope: dict[str, _Held] = {}
+    for secret_id in ids:
+        try:
+            meta = engine.store.describe(secret_id)
+            found = holdings(engine, meta)
+        except KeyOpsError as exc:
+            # One broken secret must not stop the sweep of the others.
+            log.error(
+                "sweep: cannot read %s: %s",
+                secret_id,
+                exc.message,
+                extra={"error_correlation_id": exc.correlation_id},
+            )
+            errors.append({"secret_id": secret_id, "error": exc.message})
+            continue
+        metas.append(meta)
+        for holding in found:
+            by_scope.setdefault(holding.credential.instance_id, []).append((meta, holding))
+    return metas, by_scope
+
+
+def _sweep_scope(
+    engine: Engine, scope: str, held: _Held, errors: list[dict[str, str]]
+) -> list[tuple[str, str]]:
+    """Revoke the keys of one instance that nothing holds; ``[(key_id, result)]``."""
+    protected = {h.credential.key_id for _, h in held if h.live}
+    revoke_after = {
+        h.credential.key_id: float(h.revoke_at) for _, h in held if h.revoke_at is not None
+    }
+    where = {h.credential.key_id: (m, h) for m, h in held}
+    meta0 = held[0][0]
+    try:
+        listed = engine.strategy(meta0).listed(scope)
+    except KeyOpsError as exc:
+        # e.g. an instance Synap no longer knows: report it, sweep the others.
+        log.error(
+            "sweep: cannot list keys of %s: %s",
+            scope,
+            exc.message,
+            extra={"error_correlation_id": exc.correlation_id},
+        )
+        errors.append({"instance_id": scope, "error": exc.message})
+        return []
+    done = []
+    for key_id, reason in sweep_decisions(
+        listed,
+        protected_key_ids=protected,
+        revoke_after=revoke_after,
+        now=engine.clock(),
+        grace_seconds=engine.config.grace_seconds,
+    ):
+        if key_id not in where and errors:
+            # An unreadable secret may hold this key: leave unreferenced keys alone.
+            log.warning("sweep: %s left alone while a secret cannot be read", key_id)
+            continue
+        with context(key_id=key_id, secret_id=where.get(key_id, (meta0,))[0].name):
+            log.info("sweep: revoking %s (%s)", key_id, reason)
+            if key_id in where:
+                meta, holding = where[key_id]
+                outcome = revoke_credential(engine, meta, holding.credential)
+                if outcome["result"] == "revoked":
+                    _unpin(engine, meta, holding)
+                    engine.scheduler.cancel(revoke_schedule_name(key_id))
+            else:
+                # An orphan: made by this tool, stored nowhere, value unknown.
+                outcome = _revoke_orphan(engine, meta0, scope, key_id)
+        done.append((key_id, str(outcome["result"])))
+    return done
 
 
 def _revoke_orphan(engine: Engine, meta: SecretMeta, scope: str, key_id: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rotation.contract import SECRET_FIELDS
-from rotation.engine.exceptions import SecretValueError
+from rotation.exceptions import SecretValueError
 from rotation.keys import is_key, redact
 
 __all__ = ["KeyValue", "parse_admin_key", "parse_key_value"]

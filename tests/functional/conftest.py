@@ -19,12 +19,12 @@ import httpx
 import pytest
 from moto.server import ThreadedMotoServer
 
-from rotation.config import Config
 from rotation.contract import INSTANCE_TAG, KIND_TAG
 from rotation.emulator import EmulatorServer, SeedInfo
 from rotation.engine.aws import AwsClients
+from rotation.engine.config import Config
+from rotation.engine.context import Engine
 from rotation.engine.decide import CURRENT, PENDING
-from rotation.engine.engine import Engine
 from rotation.keys import KEY_PATTERN
 from rotation.retry import RetryPolicy
 

@@ -21,12 +21,11 @@ import httpx
 
 from rotation.emulator import EmulatorServer
 from rotation.engine.aws import AwsClients
+from rotation.engine.context import Engine
 from rotation.engine.decide import CURRENT, PENDING
 from rotation.engine.driver import rotate_in_process
-from rotation.engine.engine import Engine
-from rotation.engine.exceptions import RotationError, StepError
 from rotation.engine.operations import repair
-from rotation.exceptions import SynapError
+from rotation.exceptions import KeyOpsError, StepError
 from tests.functional.conftest import World, assert_no_secret
 
 KINDS = ("500", "429", "timeout", "reset", "lost-response", "crash")
@@ -204,7 +203,7 @@ def run_schedule(world: World, faults: dict[int, str], *, attempts: int = 8) -> 
             result = rotate_in_process(engine, world.secret_id, token)
         except SimulatedCrash:
             engine = faulty_engine(world, plan)  # a new process picks the step up again
-        except (RotationError, SynapError) as exc:
+        except KeyOpsError as exc:
             errors.append(str(exc))
             same = len(errors) > 1 and _msg(errors[-2]) == _msg(errors[-1])
             if type(exc) is StepError and same:

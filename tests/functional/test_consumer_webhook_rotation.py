@@ -1,7 +1,7 @@
 """The engine rotates a webhook signing secret; an application's receiver never drops a webhook.
 
-The ``webhook-secret`` strategy (``rotation/consumer/webhook_strategy.py``) is plugged
-into the real engine; the emulator delivers a signed event at every progress point of
+The ``webhook-secret`` strategy (``rotation/engine/strategies/webhook.py``) runs in the
+real engine; the emulator delivers a signed event at every progress point of
 the rotation. The engine publishes the new secret to Synap (``strategy.deploy``) before
 its deployers run, so Synap signs with it from then on.
 """
@@ -16,15 +16,10 @@ import httpx
 import pytest
 
 from rotation.consumer import WebhookVerifier, sign
-from rotation.consumer.webhook_strategy import (
-    WEBHOOK_KIND,
-    WebhookSecretStrategy,
-    fingerprint,
-)
 from rotation.contract import DEFAULT_GRACE_SECONDS, INSTANCE_TAG, KIND_TAG
-from rotation.engine import strategy as strategy_registry
 from rotation.engine.driver import rotate_in_process
 from rotation.engine.revoke import revoke
+from rotation.engine.strategies.webhook import WEBHOOK_KIND, fingerprint
 from tests.functional.conftest import World, unique
 from tests.functional.consumer_fixtures import Receiver
 
@@ -71,13 +66,8 @@ class Hooks:
 
 
 @pytest.fixture
-def hooks(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hooks]:
-    # Register the strategy with the fixtures' clock for this test only.
-    monkeypatch.setitem(
-        strategy_registry._REGISTRY,
-        WEBHOOK_KIND,
-        lambda synap: WebhookSecretStrategy(synap, clock=world.clock),
-    )
+def hooks(world: World) -> Iterator[Hooks]:
+    # The engine builds the strategy with its own clock (the fixtures' fake one).
     first = secrets.token_bytes(32).hex()
     secret_id = unique("synap/test/webhook-secret")
     value = {

@@ -7,9 +7,8 @@ from typing import Any
 
 from rotation.engine.decide import CURRENT, PENDING
 from rotation.engine.driver import rotate_in_process
-from rotation.engine.exceptions import RotationError
 from rotation.engine.operations import repair
-from rotation.exceptions import SynapError
+from rotation.exceptions import KeyOpsError
 from tests.functional.conftest import World
 
 
@@ -22,7 +21,7 @@ def _race(world: World) -> list[Any]:
         barrier.wait()
         try:
             results[i] = rotate_in_process(engines[i], world.secret_id)
-        except (RotationError, SynapError) as exc:
+        except KeyOpsError as exc:
             results[i] = exc
 
     threads = [threading.Thread(target=rotate, args=(i,)) for i in range(2)]
@@ -42,7 +41,7 @@ def test_two_rotations_started_together(world_factory: Any) -> None:
         losses = [r for r in results if not isinstance(r, dict)]
         # THEN at least one rotation completed; a loser raised a typed error, not a crash
         assert wins, results
-        assert all(isinstance(r, (RotationError, SynapError)) for r in losses)
+        assert all(isinstance(r, KeyOpsError) for r in losses)
         assert world.value()["key_id"] != old["key_id"]
         assert world.value()["key_id"] in {w["key_id"] for w in wins}
         # nothing is lost: a stray AWSPENDING (if any) repairs, and all invariants hold

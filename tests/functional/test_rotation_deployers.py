@@ -16,6 +16,7 @@ import pytest
 
 from rotation.deployers.base import MARKER_VARIABLE
 from rotation.engine.driver import rotate_in_process
+from rotation.engine.steps import run_step
 from tests.functional.conftest import World, unique
 
 
@@ -159,7 +160,7 @@ def test_slow_deployers_run_as_their_own_scheduled_action(world: World) -> None:
     )
     token = "7d7d7d7d-0000-4000-8000-0000000000cc"
     # moto cannot make the service's empty placeholder version: createSecret runs locally
-    engine.run_step(world.secret_id, token, "createSecret", local=True)
+    run_step(engine, world.secret_id, token, "createSecret", local=True)
     for step in ("setSecret", "testSecret", "finishSecret"):
         result = dispatch(
             engine, {"SecretId": world.secret_id, "ClientRequestToken": token, "Step": step}

@@ -8,9 +8,15 @@ from typing import Any
 import pytest
 
 from rotation.contract import DEFAULT_GRACE_SECONDS
-from rotation.engine.decide import CURRENT, PENDING, PREVIOUS, parse_revoke_stage
+from rotation.engine.decide import (
+    CURRENT,
+    PENDING,
+    PREVIOUS,
+    parse_revoke_stage,
+    revoke_schedule_name,
+)
 from rotation.engine.driver import rotate_in_process
-from rotation.engine.engine import revoke_schedule_name
+from rotation.engine.steps import run_step
 from tests.functional.conftest import World, assert_no_secret
 
 
@@ -64,9 +70,9 @@ def test_bootstrap_makes_the_first_key_of_an_empty_secret(world_factory: Any) ->
 def test_create_secret_twice_with_one_token_makes_one_key(world: World) -> None:
     engine = world.engine()
     token = "3f0c2b1e-0000-4000-8000-000000000001"
-    engine.run_step(world.secret_id, token, "createSecret", local=True)
+    run_step(engine, world.secret_id, token, "createSecret", local=True)
     first = world.value(PENDING, token)
-    again = engine.run_step(world.secret_id, token, "createSecret", local=True)
+    again = run_step(engine, world.secret_id, token, "createSecret", local=True)
     assert again["result"] == "exists"
     assert world.value(PENDING, token) == first
     labelled = [k for k in world.keys().values() if k.label == "keyops-" + token]
@@ -76,10 +82,10 @@ def test_create_secret_twice_with_one_token_makes_one_key(world: World) -> None:
 def test_test_secret_has_no_side_effects(world: World) -> None:
     engine = world.engine()
     token = "3f0c2b1e-0000-4000-8000-000000000002"
-    engine.run_step(world.secret_id, token, "createSecret", local=True)
+    run_step(engine, world.secret_id, token, "createSecret", local=True)
     before = (world.sm.describe_secret(SecretId=world.secret_id), set(world.schedules()))
-    engine.run_step(world.secret_id, token, "testSecret", local=True)
-    engine.run_step(world.secret_id, token, "testSecret", local=True)
+    run_step(engine, world.secret_id, token, "testSecret", local=True)
+    run_step(engine, world.secret_id, token, "testSecret", local=True)
     after = (world.sm.describe_secret(SecretId=world.secret_id), set(world.schedules()))
     for data in (before[0], after[0]):
         data.pop("ResponseMetadata")
@@ -91,20 +97,20 @@ def test_finish_secret_run_twice_converges(world: World) -> None:
     engine = world.engine()
     token = "3f0c2b1e-0000-4000-8000-000000000003"
     for step in ("createSecret", "setSecret", "testSecret", "finishSecret"):
-        engine.run_step(world.secret_id, token, step, local=True)
+        run_step(engine, world.secret_id, token, step, local=True)
     state = (world.versions(), set(world.schedules()))
-    again = engine.run_step(world.secret_id, token, "finishSecret", local=True)
+    again = run_step(engine, world.secret_id, token, "finishSecret", local=True)
     assert again["result"] == "already-current"
     assert (world.versions(), set(world.schedules())) == state
     world.check_invariants()
 
 
 def test_a_second_rotation_is_refused_while_one_is_pending(world: World) -> None:
-    from rotation.engine.exceptions import RotationInProgressError
+    from rotation.exceptions import RotationInProgressError
 
     engine = world.engine()
-    engine.run_step(
-        world.secret_id, "3f0c2b1e-0000-4000-8000-000000000004", "createSecret", local=True
+    run_step(
+        engine, world.secret_id, "3f0c2b1e-0000-4000-8000-000000000004", "createSecret", local=True
     )
     with pytest.raises(RotationInProgressError, match="previous rotation isn't complete"):
         rotate_in_process(engine, world.secret_id)

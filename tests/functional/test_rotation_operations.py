@@ -7,17 +7,18 @@ from typing import Any
 import pytest
 
 from rotation.contract import DEFAULT_GRACE_SECONDS
-from rotation.engine.decide import CURRENT, PENDING
+from rotation.engine.decide import CURRENT, PENDING, revoke_schedule_name
 from rotation.engine.driver import rotate_in_process
-from rotation.engine.engine import revoke_schedule_name
-from rotation.engine.exceptions import (
+from rotation.engine.operations import adopt, emergency_revoke, repair
+from rotation.engine.report import audit, status
+from rotation.engine.rollback import rollback
+from rotation.engine.steps import run_step
+from rotation.exceptions import (
     RotationInProgressError,
     SecretValueError,
     StepError,
     VerifyError,
 )
-from rotation.engine.operations import adopt, emergency_revoke, repair, rollback
-from rotation.engine.report import audit, status
 from tests.functional.conftest import World
 
 TOKEN = "9a1b2c3d-0000-4000-8000-0000000000aa"
@@ -26,7 +27,7 @@ TOKEN = "9a1b2c3d-0000-4000-8000-0000000000aa"
 def test_repair_clears_a_stuck_pending_rotation_and_revokes_its_key(world: World) -> None:
     engine = world.engine()
     # GIVEN a rotation that failed after createSecret (AWSPENDING left behind)
-    engine.run_step(world.secret_id, TOKEN, "createSecret", local=True)
+    run_step(engine, world.secret_id, TOKEN, "createSecret", local=True)
     pending = world.value(PENDING, TOKEN)
     with pytest.raises(RotationInProgressError):
         rotate_in_process(engine, world.secret_id)

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from rotation.engine.exceptions import ConfigError, SecretValueError, StepError
-from rotation.exceptions import NotFoundError
+from rotation.engine.steps import run_step
+from rotation.exceptions import ConfigError, NotFoundError, SecretValueError, StepError
 from rotation.handler import dispatch, lambda_handler
 from tests.functional.conftest import World
 
@@ -43,11 +43,11 @@ def test_rotation_disabled_is_refused_by_the_lambda_path(world: World) -> None:
 def test_wrong_token(world: World) -> None:
     engine = world.engine()
     with pytest.raises(StepError, match="not a version"):
-        engine.run_step(world.secret_id, TOKEN, "setSecret", local=True)
+        run_step(engine, world.secret_id, TOKEN, "setSecret", local=True)
     current = world.holder("AWSCURRENT")
     assert current is not None
     # a token that is already AWSCURRENT means the rotation is done
-    assert engine.run_step(world.secret_id, current, "testSecret", local=True)["result"] == (
+    assert run_step(engine, world.secret_id, current, "testSecret", local=True)["result"] == (
         "nothing-to-do"
     )
 
@@ -57,7 +57,7 @@ def test_malformed_secret_json_leaves_the_secret_alone(world: World) -> None:
     before = world.versions()
     keys = set(world.keys())
     with pytest.raises(SecretValueError, match="not valid JSON") as info:
-        world.engine().run_step(world.secret_id, TOKEN, "createSecret", local=True)
+        run_step(world.engine(), world.secret_id, TOKEN, "createSecret", local=True)
     assert "api_key" not in str(info.value) or "1" not in str(info.value)
     assert world.versions() == before
     assert set(world.keys()) == keys
@@ -66,7 +66,7 @@ def test_malformed_secret_json_leaves_the_secret_alone(world: World) -> None:
 def test_missing_admin_secret(world: World) -> None:
     engine = world.engine(admin_secret_id="synap/test/no-such-admin")
     with pytest.raises(ConfigError, match="has no AWSCURRENT value"):
-        engine.run_step(world.secret_id, TOKEN, "createSecret", local=True)
+        run_step(engine, world.secret_id, TOKEN, "createSecret", local=True)
     assert world.holder("AWSPENDING") is None
 
 
@@ -76,7 +76,7 @@ def test_instance_synap_does_not_know(world: World) -> None:
     world.sm.put_secret_value(SecretId=world.secret_id, SecretString=json.dumps(value))
     before = world.versions()
     with pytest.raises(NotFoundError):
-        world.engine().run_step(world.secret_id, TOKEN, "createSecret", local=True)
+        run_step(world.engine(), world.secret_id, TOKEN, "createSecret", local=True)
     assert world.versions() == before
 
 
@@ -118,7 +118,7 @@ def test_create_secret_refuses_a_pending_value_it_did_not_make(world: World) -> 
     # THEN createSecret will not adopt the copy (promoting it would later revoke the key
     # that is still in use)
     with pytest.raises(StepError, match="did not make"):
-        world.engine().run_step(world.secret_id, TOKEN, "createSecret", local=True)
+        run_step(world.engine(), world.secret_id, TOKEN, "createSecret", local=True)
     assert world.value()["key_id"] == world.seed.key_id
 
 

@@ -7,11 +7,10 @@ from typing import Any
 import pytest
 
 from rotation.contract import DEFAULT_GRACE_SECONDS
-from rotation.engine.decide import parse_revoke_stage
+from rotation.engine.decide import parse_revoke_stage, revoke_schedule_name
 from rotation.engine.driver import rotate_in_process
-from rotation.engine.engine import revoke_schedule_name
-from rotation.engine.exceptions import StepError
 from rotation.engine.revoke import revoke, sweep
+from rotation.exceptions import StepError
 from tests.functional.conftest import World
 
 
@@ -91,7 +90,7 @@ def test_the_engines_own_verify_does_not_count_as_use(world: World) -> None:
             "SecretString"
         ]
     )
-    assert engine._accepted(meta, cred, record=True)
+    assert engine.accepted(meta, cred, record=True)
     assert world.keys()[old["key_id"]].last_used_at is not None
     # WHEN a fresh engine (another invocation) revokes it
     other = world.engine(grace_seconds=60)

@@ -116,8 +116,8 @@ def test_no_key_in_repr_or_logs(caplog: pytest.LogCaptureFixture) -> None:
 
 
 def test_webhook_strategy_mints_32_random_bytes_and_never_shows_them() -> None:
-    from rotation.consumer.webhook_strategy import WebhookSecretStrategy, fingerprint
-    from rotation.engine.exceptions import SecretValueError
+    from rotation.engine.strategies.webhook import WebhookSecretStrategy, fingerprint
+    from rotation.exceptions import SecretValueError
 
     def no_synap() -> Any:
         raise AssertionError("minting a signing secret needs no Synap call")

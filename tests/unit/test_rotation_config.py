@@ -6,13 +6,13 @@ import json
 
 import pytest
 
-from rotation.config import Config, deployers_for, parse_deployers
 from rotation.contract import DEFAULT_GRACE_SECONDS, ENV
 from rotation.deployers import EcsDeployer, HttpDeployer, LambdaDeployer, NoneDeployer, build
 from rotation.deployers.ecs import is_stable
 from rotation.deployers.http import sign
-from rotation.engine.exceptions import ConfigError, DeployError, SecretValueError
+from rotation.engine.config import Config, deployers_for, parse_deployers
 from rotation.engine.values import KeyValue, parse_admin_key, parse_key_value
+from rotation.exceptions import ConfigError, DeployError, SecretValueError
 
 KEY = "synap_" + "a1B2" * 14 + "zz"
 BASE = {ENV.api_url: "http://127.0.0.1:1", ENV.admin_secret_id: "admin"}

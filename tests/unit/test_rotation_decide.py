@@ -16,7 +16,7 @@ from rotation.engine.decide import (
     sweep_decisions,
     token_of_label,
 )
-from rotation.engine.exceptions import RotationInProgressError, StepError
+from rotation.exceptions import RotationInProgressError, StepError
 
 T = "tok-1"
 

@@ -5,19 +5,25 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
-
-from rotation.engine import exceptions as engine_errors
-from rotation.exceptions import SynapError
+from rotation import exceptions as errors
 
 
-def test_engine_errors_are_one_tree_under_synap_error() -> None:
-    errors = [getattr(engine_errors, n) for n in engine_errors.__all__]
-    assert all(issubclass(cls, engine_errors.RotationError) for cls in errors)
-    assert issubclass(engine_errors.RotationError, SynapError)
-    assert engine_errors.DeployError.transient
-    assert not engine_errors.StepError.transient
-    assert engine_errors.AwsError("x", transient=True).transient
+def test_errors_are_one_tree_with_synap_aws_and_engine_apart() -> None:
+    classes = [getattr(errors, n) for n in errors.__all__ if n.endswith("Error")]
+    assert all(issubclass(cls, errors.KeyOpsError) for cls in classes)
+    # An AWS failure is not a Synap failure, and an engine error is neither.
+    assert not issubclass(errors.AwsError, errors.SynapError)
+    assert not issubclass(errors.AwsError, errors.RotationError)
+    assert not issubclass(errors.RotationError, errors.SynapError)
+    assert not issubclass(errors.SynapError, errors.RotationError)
+    # "the key still authenticates after its revoke" is the engine's, not a 429.
+    assert issubclass(errors.RevokeUnconfirmedError, errors.RotationError)
+    assert not issubclass(errors.RevokeUnconfirmedError, errors.RateLimitError)
+    assert errors.RevokeUnconfirmedError("x").transient
+    assert errors.DeployError.transient
+    assert not errors.StepError.transient
+    assert errors.AwsError("x", transient=True).transient
+    assert not errors.AwsError("x").transient
 
 
 def test_the_lambda_entry_point_imports_light() -> None:
@@ -33,20 +39,12 @@ def test_the_lambda_entry_point_imports_light() -> None:
     assert out in ("", "rich"), out  # httpx may import rich when it is installed
 
 
-def test_the_lambda_knows_the_webhook_secret_kind(monkeypatch: pytest.MonkeyPatch) -> None:
-    # GIVEN an engine registry without the webhook kind
-    from rotation.engine import strategy
-    from rotation.engine.exceptions import StepError
-    from rotation.handler import lambda_handler
+def test_the_engine_knows_every_secret_kind_of_the_contract() -> None:
+    # The Lambda and the CLI need no registration step: both kinds are built in.
+    from rotation.contract import SECRET_KINDS
+    from rotation.engine.strategies.registry import registered
 
-    monkeypatch.setattr(strategy, "_REGISTRY", {"api-key": strategy.SynapApiKeyStrategy})
-    monkeypatch.setenv("SYNAP_API_URL", "http://127.0.0.1:9")
-    monkeypatch.setenv("SYNAP_ADMIN_SECRET_ID", "synap/admin")
-    # WHEN the Lambda handles any event
-    with pytest.raises(StepError):
-        lambda_handler({"action": "nope"}, None)
-    # THEN secrets tagged synap:kind=webhook-secret have their strategy
-    assert "webhook-secret" in strategy.registered()
+    assert set(registered()) == set(SECRET_KINDS)
 
 
 def test_every_error_log_in_rotation_carries_a_correlation_id() -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rotation.contract import DEFAULT_GRACE_SECONDS, DEPLOYERS_SCHEMA, ENV
-from rotation.engine.exceptions import ConfigError
+from rotation.exceptions import ConfigError
 
 __all__ = ["DEFAULT_QUIET_SECONDS", "Config", "deployers_for", "parse_deployers"]
 

@@ -1,8 +1,8 @@
-"""The webhook signing secret as a kind of secret the rotation engine rotates.
+"""The ``webhook-secret`` kind: a webhook signing secret the rotation engine rotates.
 
-Plugs into :mod:`rotation.engine.strategy` under ``webhook-secret`` (the secret's
-``synap:kind`` tag). Only the rotation Lambda imports this module (through
-:func:`register_webhook_strategy`); applications never need it.
+Registered in :mod:`rotation.engine.strategies.registry` for secrets tagged
+``synap:kind = webhook-secret``. Applications never need this module: they verify
+deliveries with :mod:`rotation.consumer.webhook`.
 
 What each protocol step means for a signing secret:
 
@@ -15,7 +15,7 @@ What each protocol step means for a signing secret:
     not been told about any secret since this one was made (so testSecret passes before
     the deploy, and after the deploy only the new secret passes - which is what the
     revoke of the old one confirms).
-``deploy`` (the engine calls it before its deployers: ``Engine._publish``)
+``publish`` (the engine calls it before its deployers: ``rollout.run_deployers``)
     Tell Synap's webhook config the new secret through the admin API, then read the
     config back and check its fingerprint.
 ``retire``
@@ -33,12 +33,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
 from rotation.engine.decide import SweepCandidate, parse_time
-from rotation.engine.exceptions import SecretValueError, VerifyError
-from rotation.engine.strategy import Credential, register
-from rotation.exceptions import NotFoundError
+from rotation.engine.strategies.base import Credential
+from rotation.exceptions import NotFoundError, SecretValueError, VerifyError
 from rotation.synap_client import SynapAdminClient
 
 __all__ = [
@@ -46,7 +44,7 @@ __all__ = [
     "WebhookSecretStrategy",
     "WebhookSecretValue",
     "fingerprint",
-    "register_webhook_strategy",
+    "parse_webhook_value",
 ]
 
 WEBHOOK_KIND = "webhook-secret"
@@ -155,17 +153,17 @@ class WebhookSecretStrategy:
     def listed(self, scope: str) -> list[SweepCandidate]:
         return []
 
-    # -- deploy (called by the engine once it has a per-strategy hook) -----------------
+    # -- publish (the engine calls it before its deployers) ------------------------------
 
-    def deploy(self, cred: Credential) -> None:
+    def publish(self, cred: Credential) -> None:
         """Give Synap's webhook config the new secret, then confirm it by fingerprint."""
         if not isinstance(cred, WebhookSecretValue):
             raise SecretValueError("not a webhook signing secret")
         config = self._config(cred.instance_id)
         if config is None or not config.get("url"):
             raise VerifyError(f"no webhook is configured at Synap for {cred.instance_id}")
-        self._webhook(
-            "PUT", cred.instance_id, {"url": config["url"], "signing_secret": cred.signing_secret}
+        self._synap_factory().set_webhook_config(
+            cred.instance_id, str(config["url"]), cred.signing_secret
         )
         after = self._config(cred.instance_id)
         if after is None or after.get("secret_fingerprint") != cred.key_id:
@@ -175,20 +173,6 @@ class WebhookSecretStrategy:
 
     def _config(self, instance_id: str) -> dict[str, Any] | None:
         try:
-            return self._webhook("GET", instance_id, None)
+            return self._synap_factory().webhook_config(instance_id)
         except NotFoundError:
             return None
-
-    def _webhook(
-        self, method: str, instance_id: str, body: dict[str, Any] | None
-    ) -> dict[str, Any]:
-        synap = self._synap_factory()
-        path = f"/v1/instances/{quote(instance_id, safe='')}/webhook"
-        # The admin client's request plumbing (retries, error translation, correlation
-        # id) is package-internal; the webhook config calls reuse it rather than copy it.
-        return synap._request("webhook_config", method, path, json=body)
-
-
-def register_webhook_strategy(clock: Callable[[], float] = time.time) -> None:
-    """Make the engine rotate secrets tagged ``synap:kind = webhook-secret``."""
-    register(WEBHOOK_KIND, lambda synap: WebhookSecretStrategy(synap, clock=clock))
