@@ -111,7 +111,7 @@ def _in_process(path: Path, repeat: int) -> dict[str, Any]:
 def per_rule(resources: list[Any]) -> dict[str, float]:
     """Seconds each resource rule (over every resource) and each stack rule takes: where
     the time goes when the check is over its budget."""
-    from policies.rules.resources import RESOURCE_CHECKS, STACK_CHECKS
+    from policies.rules.catalog import RESOURCE_CHECKS, STACK_CHECKS
 
     out: dict[str, float] = {}
     for check in RESOURCE_CHECKS:

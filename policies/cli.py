@@ -7,6 +7,7 @@ Errors are one line on stderr; no secret value is ever printed.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -187,9 +188,7 @@ def scan(
 def rules(as_json: JsonOpt = False) -> None:
     """List every rule: id, family, severity, default enforcement and the checklist item."""
     if as_json:
-        import json
-
-        typer.echo(json.dumps([r.__dict__ for r in RULES.values()], indent=2))
+        typer.echo(json.dumps([r.metadata() for r in RULES.values()], indent=2))
         return
     for r in RULES.values():
         typer.echo(f"{r.id:28} {r.family:8} {r.severity:7} {r.enforcement:9} {r.title}")

@@ -23,19 +23,9 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.rules.catalog import RULES
-from policies.rules.resources import (
-    Resource,
-    Violation,
-    check_embedded_keys,
-    check_grace,
-    check_iam,
-    check_kms,
-    check_monitoring,
-    check_rotation,
-    check_rotation_rules,
-    check_sdk_inputs,
-)
+from policies.rules.catalog import RESOURCE_POLICY_RULES, STACK_POLICY_RULES
+from policies.rules.model import Rule
+from policies.rules.resource_model import Resource
 
 __all__ = [
     "PACK_NAME",
@@ -48,26 +38,6 @@ __all__ = [
 ]
 
 PACK_NAME = "synap-keyops"
-ResourceCheck = Callable[[Resource], list[Violation]]
-StackCheck = Callable[[Sequence[Resource]], list[Violation]]
-
-#: Rule id -> the resource checks that report it (each filtered to that rule id).
-_RESOURCE_RULES: dict[str, tuple[ResourceCheck, ...]] = {
-    "no-key-in-resource-inputs": (check_embedded_keys,),
-    "secret-customer-managed-kms": (check_kms,),
-    "revoke-grace-period": (check_grace,),
-    "rotation-iam-no-wildcards": (check_iam,),
-    "sdk-log-level": (check_sdk_inputs,),
-    "sdk-cache-backend": (check_sdk_inputs,),
-    "sdk-backoff-jitter": (check_sdk_inputs,),
-    "sdk-session-timeout": (check_sdk_inputs,),
-    "sdk-timeouts": (check_sdk_inputs,),
-}
-#: Rule id -> (per-resource checks, whole-stack checks) for rules that need the stack.
-_STACK_RULES: dict[str, tuple[tuple[ResourceCheck, ...], tuple[StackCheck, ...]]] = {
-    "secret-rotation-enabled": ((check_rotation_rules,), (check_rotation,)),
-    "monitoring-alarms": ((), (check_monitoring,)),
-}
 _SEVERITY = {"error": Severity.HIGH, "warning": Severity.MEDIUM, "note": Severity.LOW}
 
 
@@ -109,47 +79,43 @@ def resource_from_policy_resource(r: PolicyResource) -> Resource:
     )
 
 
-def validate_resource(rule_id: str) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
+def validate_resource(rule: Rule) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
     """The resource validation of one rule: report each violation of that rule."""
-    checks = _RESOURCE_RULES[rule_id]
+    checks = rule.resource_checks
 
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         resource = resource_from_args(args)
         for check in checks:
             for v in check(resource):
-                if v.rule_id == rule_id:
+                if v.rule_id == rule.id:
                     report_violation(v.message, None)
 
-    validate.__name__ = rule_id.replace("-", "_")
+    validate.__name__ = rule.id.replace("-", "_")
     return validate
 
 
-def validate_stack(rule_id: str) -> Callable[[StackValidationArgs, ReportViolation], None]:
+def validate_stack(rule: Rule) -> Callable[[StackValidationArgs, ReportViolation], None]:
     """The stack validation of one rule: per-resource and whole-stack checks."""
-    resource_checks, stack_checks = _STACK_RULES[rule_id]
+    resource_checks, stack_checks = rule.resource_checks, rule.stack_checks
 
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         resources = [resource_from_policy_resource(r) for r in args.resources]
         violations = [v for r in resources for check in resource_checks for v in check(r)]
         violations += [v for check in stack_checks for v in check(resources)]
         for v in violations:
-            if v.rule_id == rule_id:
+            if v.rule_id == rule.id:
                 report_violation(v.message, v.urn or None)
 
-    validate.__name__ = rule_id.replace("-", "_")
+    validate.__name__ = rule.id.replace("-", "_")
     return validate
 
 
-def _policy_kwargs(rule_id: str) -> dict[str, Any]:
-    rule = RULES[rule_id]
-    severity = (
-        Severity.CRITICAL if rule_id == "no-key-in-resource-inputs" else _SEVERITY[rule.severity]
-    )
+def _policy_kwargs(rule: Rule) -> dict[str, Any]:
     return {
         "name": rule.id,
         "description": rule.title,
         "enforcement_level": EnforcementLevel(rule.enforcement),
-        "severity": severity,
+        "severity": Severity.CRITICAL if rule.critical else _SEVERITY[rule.severity],
         "remediation_steps": rule.remediation,
         "tags": [rule.family, "synap"],
     }
@@ -157,15 +123,15 @@ def _policy_kwargs(rule_id: str) -> dict[str, Any]:
 
 def _build() -> list[ResourceValidationPolicy | StackValidationPolicy]:
     built: list[ResourceValidationPolicy | StackValidationPolicy] = [
-        ResourceValidationPolicy(validate=validate_resource(rule_id), **_policy_kwargs(rule_id))
-        for rule_id in _RESOURCE_RULES
+        ResourceValidationPolicy(validate=validate_resource(rule), **_policy_kwargs(rule))
+        for rule in RESOURCE_POLICY_RULES
     ]
     built += [
-        StackValidationPolicy(validate=validate_stack(rule_id), **_policy_kwargs(rule_id))
-        for rule_id in _STACK_RULES
+        StackValidationPolicy(validate=validate_stack(rule), **_policy_kwargs(rule))
+        for rule in STACK_POLICY_RULES
     ]
     return built
 
 
-#: Every policy of the pack, in catalogue order.
+#: Every policy of the pack: one per catalogue rule with resource or stack checks.
 POLICIES = _build()

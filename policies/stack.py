@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from policies.exceptions import StackExportError
-from policies.rules.catalog import RULES
+from policies.rules.catalog import RESOURCE_CHECKS, RULES, STACK_CHECKS
 from policies.rules.model import Enforcement, Finding
-from policies.rules.resources import RESOURCE_CHECKS, STACK_CHECKS, Resource, Violation
+from policies.rules.resource_model import Resource, Violation
 
 __all__ = ["Source", "check_resources", "load_resources", "parse_resources"]
 

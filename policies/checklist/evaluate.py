@@ -23,7 +23,10 @@ from policies.checklist.items import ITEMS, Input, Item
 from policies.checklist.report import ChecklistReport, Evidence, ItemResult, Status
 from policies.checklist.sources import RepoFacts, SeenSetting, StackFacts
 from policies.rules.model import Finding
-from policies.rules.resources import ALARM, ROTATION, Resource, is_managed_secret
+from policies.rules.monitoring import MONITORING_ALARMS
+from policies.rules.resource_model import ALARM, ROTATION, Resource, is_managed_secret
+from policies.rules.rotation import SECRET_ROTATION_ENABLED
+from policies.rules.secrets import SYNAP_API_KEY
 from rotation.contract import CLIENT_NAMESPACE
 
 __all__ = ["EVALUATORS", "Facts", "classify_alarm_finding", "evaluate"]
@@ -40,10 +43,6 @@ class Facts:
 
 Verdict = tuple[Status, list[Evidence]]
 Evaluator = Callable[[Item, Facts], Verdict]
-
-
-def _short(urn: str) -> str:
-    return urn.rsplit("::", 1)[-1] if "::" in urn else urn
 
 
 def _finding_evidence(f: Finding) -> Evidence:
@@ -92,7 +91,7 @@ def _findings(item: Item, facts: Facts) -> list[Finding]:
             if f.rule_id not in item.rules:
                 continue
             if (
-                f.rule_id == "monitoring-alarms"
+                f.rule_id == MONITORING_ALARMS.id
                 and classify_alarm_finding(f, facts.stack.resources) != item.id
             ):
                 continue
@@ -123,7 +122,7 @@ _NO_SECRET = "no managed Synap secret (tag synap:tier) in the stack"  # noqa: S1
 def _key_stored(item: Item, facts: Facts) -> Verdict:
     secrets = _managed(facts)
     if not secrets:
-        return "fail", [Evidence("rule", _NO_SECRET, "secret-rotation-enabled")]
+        return "fail", [Evidence("rule", _NO_SECRET, SECRET_ROTATION_ENABLED.id)]
     assert facts.repo is not None
     lines = [
         Evidence("rule", f"key held by secret {r.get('name') or r.name}", where=r.urn)
@@ -134,7 +133,7 @@ def _key_stored(item: Item, facts: Facts) -> Verdict:
         Evidence(
             "rule",
             f"no key in {facts.repo.scan.files_scanned} file(s) scanned or in resource inputs",
-            "synap-api-key",
+            SYNAP_API_KEY.id,
             facts.repo.root,
         )
     )
@@ -143,7 +142,7 @@ def _key_stored(item: Item, facts: Facts) -> Verdict:
 
 def _rotation(item: Item, facts: Facts) -> Verdict:
     if not _managed(facts):
-        return "fail", [Evidence("rule", _NO_SECRET, "secret-rotation-enabled")]
+        return "fail", [Evidence("rule", _NO_SECRET, SECRET_ROTATION_ENABLED.id)]
     assert facts.stack is not None
     lines = []
     for r in facts.stack.resources:
@@ -151,7 +150,7 @@ def _rotation(item: Item, facts: Facts) -> Verdict:
             rules = r.get("rotationRules") or {}
             days = rules.get("automaticallyAfterDays") or rules.get("scheduleExpression")
             shown = f"every {days:g} days" if isinstance(days, float | int) else str(days)
-            lines.append(Evidence("rule", f"rotates {shown}", "secret-rotation-enabled", r.urn))
+            lines.append(Evidence("rule", f"rotates {shown}", SECRET_ROTATION_ENABLED.id, r.urn))
     return "pass", _counted(lines, len(lines), "rotation(s)")
 
 
@@ -207,14 +206,14 @@ def _alarms(metric: str, label: str) -> Evaluator:
     def evaluate(item: Item, facts: Facts) -> Verdict:
         secrets = _managed(facts)
         if not secrets:
-            return "fail", [Evidence("rule", _NO_SECRET, "monitoring-alarms")]
+            return "fail", [Evidence("rule", _NO_SECRET, MONITORING_ALARMS.id)]
         assert facts.stack is not None
         alarms = [
             r
             for r in facts.stack.resources
             if r.type == ALARM and f"{CLIENT_NAMESPACE}/{metric}" in _metric_names(r).split()
         ]
-        lines = [Evidence("rule", f"{label} alarm", "monitoring-alarms", a.urn) for a in alarms]
+        lines = [Evidence("rule", f"{label} alarm", MONITORING_ALARMS.id, a.urn) for a in alarms]
         return "pass", _counted(lines, len(lines), "alarm(s)")
 
     return evaluate

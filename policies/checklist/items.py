@@ -1,7 +1,7 @@
 """The production checklist's Quick Summary as data: one definition per item.
 
 Each item names its section, its text, the rule ids of the engine that decide it
-(:mod:`policies.rules.catalog` and :mod:`policies.rules.practices`), the inputs those
+(:mod:`policies.rules.catalog`, named by the rules' own constants), the inputs those
 rules need (a stack export, a repository) and whether a person's attestation decides
 it. Ids are kebab-case and stable: attestation files and CI gates refer to them.
 """
@@ -14,6 +14,18 @@ from types import MappingProxyType
 from typing import Literal
 
 from policies.rules.catalog import RULES
+from policies.rules.iam import ROTATION_IAM_NO_WILDCARDS
+from policies.rules.monitoring import MONITORING_ALARMS
+from policies.rules.practices import CORRELATION_ID_LOGGED, RUNBOOKS_PRESENT, WEBHOOK_VERIFICATION
+from policies.rules.rotation import REVOKE_GRACE_PERIOD, SECRET_ROTATION_ENABLED
+from policies.rules.sdk import (
+    SDK_BACKOFF_JITTER,
+    SDK_CACHE_BACKEND,
+    SDK_LOG_LEVEL,
+    SDK_SESSION_TIMEOUT,
+    SDK_TIMEOUTS,
+)
+from policies.rules.secrets import SYNAP_API_KEY
 
 __all__ = [
     "ITEMS",
@@ -22,7 +34,6 @@ __all__ = [
     "Item",
     "Section",
     "attestable_ids",
-    "get_item",
     "no_literal_rules",
 ]
 
@@ -45,7 +56,7 @@ SECTIONS: Mapping[Section, str] = MappingProxyType(
 
 def no_literal_rules() -> tuple[str, ...]:
     """The engine's rules behind "keys never embedded in code or config"."""
-    group = RULES["synap-api-key"].checklist
+    group = SYNAP_API_KEY.checklist
     return tuple(r.id for r in RULES.values() if r.checklist == group)
 
 
@@ -91,7 +102,7 @@ _ALL = (
         "webhook-signature-verified",
         "security",
         "Webhook signatures verified (HMAC-SHA256 sha256=<hex>, constant-time) and tested",
-        ("webhook-verification",),
+        (WEBHOOK_VERIFICATION.id,),
         ("repo",),
         why="the verifying code and its test are in the repository",
     ),
@@ -100,7 +111,7 @@ _ALL = (
         "security",
         "API key rotated on schedule (90 days, 30 high-security) and revoked 48 h later",
         # monitoring-alarms: only its rotation alarms (overdue, Lambda errors, revoke failures)
-        ("secret-rotation-enabled", "revoke-grace-period", "monitoring-alarms"),
+        (SECRET_ROTATION_ENABLED.id, REVOKE_GRACE_PERIOD.id, MONITORING_ALARMS.id),
         ("stack",),
         why="the SecretRotation rules, the revoke grace and the rotation alarms are resources",
     ),
@@ -109,7 +120,7 @@ _ALL = (
         "sdk-log-level",
         "sdk",
         "SDK log_level WARNING or ERROR in production",
-        ("sdk-log-level",),
+        (SDK_LOG_LEVEL.id,),
         ("repo",),
         why="settings are in config files, code or consumer env vars",
     ),
@@ -117,7 +128,7 @@ _ALL = (
         "sdk-cache-backend",
         "sdk",
         'SDK cache_backend "sqlite"',
-        ("sdk-cache-backend",),
+        (SDK_CACHE_BACKEND.id,),
         ("repo",),
         why="settings are in config files, code or consumer env vars",
     ),
@@ -125,7 +136,7 @@ _ALL = (
         "sdk-session-timeout",
         "sdk",
         "SDK session_timeout_minutes within 5..1440",
-        ("sdk-session-timeout",),
+        (SDK_SESSION_TIMEOUT.id,),
         ("repo",),
         why="settings are in config files, code or consumer env vars",
     ),
@@ -133,7 +144,7 @@ _ALL = (
         "sdk-timeouts",
         "sdk",
         "SDK connect/read/write timeouts configured",
-        ("sdk-timeouts",),
+        (SDK_TIMEOUTS.id,),
         ("repo",),
         why="settings are in config files, code or consumer env vars",
     ),
@@ -141,7 +152,7 @@ _ALL = (
         "sdk-retry-jitter",
         "sdk",
         "Retries with exponential backoff and jitter",
-        ("sdk-backoff-jitter",),
+        (SDK_BACKOFF_JITTER.id,),
         ("repo",),
         why="settings are in config files, code or consumer env vars",
     ),
@@ -187,7 +198,7 @@ _ALL = (
         "correlation-id-logged",
         "errors",
         "Correlation id logged on every error (for support tickets)",
-        ("correlation-id-logged",),
+        (CORRELATION_ID_LOGGED.id,),
         ("repo",),
         why="the error-path log calls are in the repository",
     ),
@@ -196,7 +207,7 @@ _ALL = (
         "error-rate-alarm",
         "monitoring",
         "Error-rate alarm (> 1 % over 5 minutes) notifying a topic",
-        ("monitoring-alarms",),
+        (MONITORING_ALARMS.id,),
         ("stack",),
         why="alarms are resources of the stack",
     ),
@@ -204,7 +215,7 @@ _ALL = (
         "latency-alarms",
         "monitoring",
         "P95 latency alarms per operation and mode",
-        ("monitoring-alarms",),
+        (MONITORING_ALARMS.id,),
         ("stack",),
         why="alarms are resources of the stack",
     ),
@@ -212,7 +223,7 @@ _ALL = (
         "auth-failure-alarm",
         "monitoring",
         "Authentication-failure alarm",
-        ("monitoring-alarms",),
+        (MONITORING_ALARMS.id,),
         ("stack",),
         why="alarms are resources of the stack",
     ),
@@ -243,7 +254,7 @@ _ALL = (
         "runbooks-present",
         "operations",
         "Runbooks for key rotation and rollback present",
-        ("runbooks-present",),
+        (RUNBOOKS_PRESENT.id,),
         ("repo",),
         why="the runbooks/ pages are in the repository",
     ),
@@ -251,7 +262,7 @@ _ALL = (
         "least-privilege-roles",
         "operations",
         "Roles reviewed for least privilege",
-        ("rotation-iam-no-wildcards",),
+        (ROTATION_IAM_NO_WILDCARDS.id,),
         ("stack",),
         attest=True,
         why="the rule catches wildcards on secrets and keys; whether every grant is "
@@ -268,10 +279,6 @@ _ALL = (
 
 #: Item id -> item, in the checklist's order. Read-only.
 ITEMS: Mapping[str, Item] = MappingProxyType({i.id: i for i in _ALL})
-
-
-def get_item(item_id: str) -> Item | None:
-    return ITEMS.get(item_id)
 
 
 def attestable_ids() -> tuple[str, ...]:

@@ -12,18 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from policies.exceptions import InputError
-from policies.rules.catalog import resolve_enforcement
-from policies.rules.model import Finding
-from policies.rules.practices import (
-    CODE_SUFFIXES,
-    RUNBOOKS_DIR,
-    PracticeResult,
-    check_correlation_logging,
-    check_runbooks,
-    check_webhook_verification,
+from policies.rules.catalog import PRACTICE_CHECKS, resolve_enforcement
+from policies.rules.model import Finding, PracticeResult
+from policies.rules.practices import CODE_SUFFIXES, RUNBOOKS_DIR
+from policies.rules.resource_model import Resource
+from policies.rules.sdk import (
+    SETTING_RULES,
+    check_setting,
+    find_settings,
+    has_timeout,
+    normalise_key,
 )
-from policies.rules.resources import Resource
-from policies.rules.sdk import check_setting, find_settings, has_timeout, normalise_key
 from policies.scanner import (
     DEFAULT_MAX_FILE_SIZE,
     ScanResult,
@@ -44,7 +43,7 @@ __all__ = [
 ]
 
 #: The SDK settings the checklist names, as :func:`normalise_key` spells them.
-SDK_SETTINGS = ("log_level", "cache_backend", "backoff_jitter", "session_timeout_minutes")
+SDK_SETTINGS: tuple[str, ...] = tuple(SETTING_RULES)
 _BINARY_PROBE = 8192
 
 
@@ -156,7 +155,7 @@ def read_repo(root: Path, *, max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> Repo
         suffix = path.suffix.lower()
         if suffix in CODE_SUFFIXES or rel.startswith(f"{RUNBOOKS_DIR}/"):
             texts.append((rel, text))
-    for check in (check_webhook_verification, check_correlation_logging, check_runbooks):
+    for check in PRACTICE_CHECKS:
         result = check(texts)
         facts.practices[result.rule_id] = result
     return facts

@@ -1,6 +1,7 @@
 """Repository practices from the production checklist: rules over a repository's text files.
 
-Three rules, each a pure function over ``(path, text)`` pairs (the caller reads the files):
+Three rules, each decided by a pure function over ``(path, text)`` pairs (the caller
+reads the files) and defined with it at the end of this module:
 
 - ``webhook-verification``: code verifies webhook signatures (HMAC-SHA256 compared in
   constant time, or this project's ``WebhookVerifier``) and a test exercises it;
@@ -16,15 +17,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from policies.rules.model import Rule
+from policies.rules.model import Hit, PracticeResult, Rule
 
 __all__ = [
     "CODE_SUFFIXES",
+    "CORRELATION_ID_LOGGED",
     "PRACTICE_RULES",
     "RUNBOOKS_DIR",
+    "RUNBOOKS_PRESENT",
+    "WEBHOOK_VERIFICATION",
     "Hit",
     "PracticeResult",
     "check_correlation_logging",
@@ -32,41 +35,6 @@ __all__ = [
     "check_webhook_verification",
     "is_test_path",
 ]
-
-_ALL = (
-    Rule(
-        "webhook-verification",
-        "Webhook signature verification implemented and tested",
-        "config",
-        "error",
-        "mandatory",
-        "Verify X-Synap-Signature (sha256=<hex>, HMAC-SHA256 of the raw body) with a "
-        "constant-time compare (rotation.consumer.WebhookVerifier does) and test it.",
-        "Webhook signature verification implemented and tested",
-    ),
-    Rule(
-        "correlation-id-logged",
-        "Errors logged without their correlation id",
-        "config",
-        "error",
-        "mandatory",
-        "Log the error's correlation_id (extra={'correlation_id': exc.correlation_id}) "
-        "so support can trace it.",
-        "Correlation id logged on every error",
-    ),
-    Rule(
-        "runbooks-present",
-        "Runbooks for key rotation and rollback missing",
-        "config",
-        "error",
-        "mandatory",
-        "Add runbooks/ pages for rotation and for rollback (Markdown, commands tested).",
-        "Runbooks for rotation and rollback",
-    ),
-)
-
-#: Rule id -> rule, for the practices only. Read-only.
-PRACTICE_RULES: Mapping[str, Rule] = MappingProxyType({r.id: r for r in _ALL})
 
 RUNBOOKS_DIR = "runbooks"
 #: Source files the code rules read (documentation and data files are not code).
@@ -101,32 +69,6 @@ _CORRELATION = re.compile(r"(?i)correlation[_-]?id")
 _CALL_CHARS = 1200
 _ROTATION_PAGE = re.compile(r"(?i)rotat")
 _ROLLBACK_PAGE = re.compile(r"(?i)roll[\s_-]?back")
-
-
-@dataclass(frozen=True)
-class Hit:
-    """Where a practice was seen: a file and 1-based line."""
-
-    path: str
-    line: int
-    detail: str = ""
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where} {self.detail}".rstrip()
-
-
-@dataclass(frozen=True)
-class PracticeResult:
-    rule_id: str
-    hits: tuple[Hit, ...] = ()
-    #: Why the practice is missing; empty when it is in place.
-    violation: str = ""
-    extra: tuple[Hit, ...] = field(default=())
-
-    @property
-    def ok(self) -> bool:
-        return not self.violation
 
 
 def is_test_path(path: str) -> bool:
@@ -173,17 +115,17 @@ def check_webhook_verification(files: Iterable[tuple[str, str]]) -> PracticeResu
             implementations.append(Hit(path, line, "uses WebhookVerifier"))
     if not implementations:
         return PracticeResult(
-            "webhook-verification",
+            WEBHOOK_VERIFICATION.id,
             tuple(tests),
             "no code verifies a webhook signature (HMAC-SHA256 with a constant-time compare)",
         )
     if not tests:
         return PracticeResult(
-            "webhook-verification",
+            WEBHOOK_VERIFICATION.id,
             tuple(implementations),
             "webhook verification is implemented but no test exercises it",
         )
-    return PracticeResult("webhook-verification", tuple(implementations), extra=tuple(tests))
+    return PracticeResult(WEBHOOK_VERIFICATION.id, tuple(implementations), extra=tuple(tests))
 
 
 def check_correlation_logging(files: Iterable[tuple[str, str]]) -> PracticeResult:
@@ -216,15 +158,15 @@ def check_correlation_logging(files: Iterable[tuple[str, str]]) -> PracticeResul
                 without.append(Hit(path, line, "logs an error without the correlation id"))
     if without:
         return PracticeResult(
-            "correlation-id-logged",
+            CORRELATION_ID_LOGGED.id,
             tuple(without),
             f"{len(without)} error log call(s) without the correlation id "
             f"(first: {without[0].path}:{without[0].line})",
             extra=tuple(with_id),
         )
     if not with_id:
-        return PracticeResult("correlation-id-logged", (), "no code logs a Synap error")
-    return PracticeResult("correlation-id-logged", tuple(with_id))
+        return PracticeResult(CORRELATION_ID_LOGGED.id, (), "no code logs a Synap error")
+    return PracticeResult(CORRELATION_ID_LOGGED.id, tuple(with_id))
 
 
 def _call_arguments(text: str, open_paren: int) -> str:
@@ -250,7 +192,7 @@ def check_runbooks(files: Iterable[tuple[str, str]]) -> PracticeResult:
             heading = next((ln for ln in text.splitlines() if ln.startswith("#")), "")
             pages.append((norm, f"{norm.rsplit('/', 1)[-1]} {heading}"))
     if not pages:
-        return PracticeResult("runbooks-present", (), f"no Markdown pages under {RUNBOOKS_DIR}/")
+        return PracticeResult(RUNBOOKS_PRESENT.id, (), f"no Markdown pages under {RUNBOOKS_DIR}/")
     hits: list[Hit] = []
     missing: list[str] = []
     for label, pattern in (("rotation", _ROTATION_PAGE), ("rollback", _ROLLBACK_PAGE)):
@@ -264,8 +206,47 @@ def check_runbooks(files: Iterable[tuple[str, str]]) -> PracticeResult:
             missing.append(label)
     if missing:
         return PracticeResult(
-            "runbooks-present",
+            RUNBOOKS_PRESENT.id,
             tuple(hits),
             f"{RUNBOOKS_DIR}/ has no {' or '.join(missing)} page",
         )
-    return PracticeResult("runbooks-present", tuple(hits))
+    return PracticeResult(RUNBOOKS_PRESENT.id, tuple(hits))
+
+
+WEBHOOK_VERIFICATION = Rule(
+    "webhook-verification",
+    "Webhook signature verification implemented and tested",
+    "config",
+    "error",
+    "mandatory",
+    "Verify X-Synap-Signature (sha256=<hex>, HMAC-SHA256 of the raw body) with a "
+    "constant-time compare (rotation.consumer.WebhookVerifier does) and test it.",
+    "Webhook signature verification implemented and tested",
+    practice=check_webhook_verification,
+)
+CORRELATION_ID_LOGGED = Rule(
+    "correlation-id-logged",
+    "Errors logged without their correlation id",
+    "config",
+    "error",
+    "mandatory",
+    "Log the error's correlation_id (extra={'correlation_id': exc.correlation_id}) "
+    "so support can trace it.",
+    "Correlation id logged on every error",
+    practice=check_correlation_logging,
+)
+RUNBOOKS_PRESENT = Rule(
+    "runbooks-present",
+    "Runbooks for key rotation and rollback missing",
+    "config",
+    "error",
+    "mandatory",
+    "Add runbooks/ pages for rotation and for rollback (Markdown, commands tested).",
+    "Runbooks for rotation and rollback",
+    practice=check_runbooks,
+)
+
+#: Rule id -> rule, for the practices only, in catalogue order. Read-only.
+PRACTICE_RULES: Mapping[str, Rule] = MappingProxyType(
+    {r.id: r for r in (WEBHOOK_VERIFICATION, CORRELATION_ID_LOGGED, RUNBOOKS_PRESENT)}
+)

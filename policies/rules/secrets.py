@@ -1,4 +1,4 @@
-"""Secret detectors: one per secret rule, each an exact Python pattern plus a validator.
+"""Secret rules: each defined with its detectors, an exact Python pattern plus a validator.
 
 Each detector also declares a *prefilter*: an RE2-compatible pattern that matches a
 superset of its lines. The engine (:mod:`policies.rules.text`) runs all prefilters as
@@ -9,8 +9,6 @@ exact patterns here, so the cost is one linear pass plus work proportional to hi
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from policies.rules.filters import (
     entropy,
@@ -19,11 +17,23 @@ from policies.rules.filters import (
     is_reference,
     looks_random,
 )
+from policies.rules.model import Detector, Rule
 from rotation.keys import KEY_PATTERN
 
-__all__ = ["DETECTORS", "Detector", "inside_reference", "value_of"]
+__all__ = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "BEARER_TOKEN",
+    "CREDENTIAL_IN_URL",
+    "GENERIC_SECRET_ASSIGNMENT",
+    "PRIVATE_KEY",
+    "SECRET_RULES",
+    "SYNAP_API_KEY",
+    "WEBHOOK_SIGNING_SECRET",
+    "inside_reference",
+    "value_of",
+]
 
-Validator = Callable[[str, str], bool]  # (value, text following the value) -> is a secret
 _TOKEN_BREAK = re.compile(r"""[\s"'`,;()\[\]{}<>]""")
 
 
@@ -34,16 +44,6 @@ def inside_reference(text: str, start: int) -> bool:
     token = head[breaks[-1] :] if breaks else head
     lowered = token.lower()
     return "arn:" in lowered or "resolve:" in lowered or "secretsmanager" in lowered
-
-
-@dataclass(frozen=True)
-class Detector:
-    rule_id: str
-    #: RE2 syntax, no lookaround: matches every line the exact pattern can match.
-    prefilter: str
-    #: Exact pattern; the secret is group ``value`` (or the whole match).
-    pattern: re.Pattern[str]
-    validate: Validator
 
 
 def value_of(m: re.Match[str]) -> tuple[str, int, int]:
@@ -115,85 +115,183 @@ _DIGIT_VALUE_RE2 = (
     + f"|{_GENERIC_VALUE}{{15,}}[0-9])"
 )
 
-DETECTORS: tuple[Detector, ...] = (
-    # Order is priority: when two matches overlap on a line the earlier detector wins.
-    Detector(
-        "synap-api-key",
-        r"synap_[0-9A-Za-z]{58}",
-        re.compile(KEY_PATTERN.pattern),
-        _synap,
-    ),
-    Detector(
-        "aws-access-key-id",
-        r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}",
-        re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])"),
-        _aws_key_id,
-    ),
-    Detector(
-        "aws-secret-access-key",
-        r"(?i)(?:aws_?secret|secret_?access_?key)",
-        re.compile(
-            r"(?i)(?:aws_?secret(?:_?access)?(?:_?key)?|secret_?access_?key)"
-            + _SEP
-            + r"(?P<value>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"
+_NO_LITERAL = "Synap keys never embedded in code or config"
+_NO_CLOUD_CREDENTIAL = "Cloud credentials never embedded in code or config"
+
+SYNAP_API_KEY = Rule(
+    "synap-api-key",
+    "Synap API key in text",
+    "secret",
+    "error",
+    "mandatory",
+    "Remove the key, revoke it (synap-rotation emergency-revoke) and read it from "
+    "Secrets Manager at runtime.",
+    _NO_LITERAL,
+    detectors=(
+        Detector(
+            r"synap_[0-9A-Za-z]{58}",
+            re.compile(KEY_PATTERN.pattern),
+            _synap,
+            fixed_format=True,
         ),
-        _aws_secret,
     ),
-    Detector(
-        "private-key",
-        r"-----BEGIN [A-Z ]*PRIVATE KEY",
-        re.compile(
-            r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY(?: BLOCK)?-----"
-            r"""(?:\\[nr]|[\s"',])*(?:[A-Za-z-]+: [^\n]*(?:\\n|\n)+)*"""
-            r"(?P<value>[A-Za-z0-9+/=]{40,})"
+)
+AWS_ACCESS_KEY_ID = Rule(
+    "aws-access-key-id",
+    "AWS access key id in text",
+    "secret",
+    "error",
+    "mandatory",
+    "Remove the key id, deactivate the access key in IAM and use a role instead.",
+    _NO_CLOUD_CREDENTIAL,
+    detectors=(
+        Detector(
+            r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}",
+            re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])"),
+            _aws_key_id,
+            fixed_format=True,
         ),
-        _private_key,
     ),
-    Detector(
-        "webhook-signing-secret",
-        r"(?i)(?:sign|webhook|hmac)[A-Za-z0-9_.-]*" + _SEP_RE2 + r"[0-9a-fA-F]{64}|whsec_",
-        re.compile(
-            r"(?i)(?:sign(?:ing)?|signature|webhook|hmac)[A-Za-z0-9_.-]*"
-            + _SEP
-            + r"(?P<value>[0-9a-fA-F]{64})(?![0-9a-zA-Z])"
-            r"|(?<![A-Za-z0-9_])(?P<whsec>whsec_[A-Za-z0-9+/=]{24,})"
+)
+AWS_SECRET_ACCESS_KEY = Rule(
+    "aws-secret-access-key",
+    "AWS secret access key in text",
+    "secret",
+    "error",
+    "mandatory",
+    "Remove the secret key, deactivate the access key in IAM and use a role instead.",
+    _NO_CLOUD_CREDENTIAL,
+    detectors=(
+        Detector(
+            r"(?i)(?:aws_?secret|secret_?access_?key)",
+            re.compile(
+                r"(?i)(?:aws_?secret(?:_?access)?(?:_?key)?|secret_?access_?key)"
+                + _SEP
+                + r"(?P<value>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"
+            ),
+            _aws_secret,
         ),
-        _hex_secret,
     ),
-    Detector(
-        "bearer-token",
-        r"(?i)bearer[ \t]+[A-Za-z0-9\-._~+/]*[0-9]",
-        re.compile(r"(?i)(?<![A-Za-z0-9])bearer[ \t]+(?P<value>[A-Za-z0-9\-._~+/]{16,}=*)"),
-        _token,
+)
+GENERIC_SECRET_ASSIGNMENT = Rule(
+    "generic-secret-assignment",
+    "High-entropy value assigned to an api_key/token/secret/password name",
+    "secret",
+    "error",
+    "mandatory",
+    "Move the value to Secrets Manager and reference it (ARN, ${VAR} or secure: config).",
+    _NO_LITERAL,
+    detectors=(
+        Detector(
+            # A validated value always holds a digit: code (`token = self.get_token()`) never
+            # becomes a candidate, which keeps the exact pass proportional to real hits.
+            r"(?i)(?:" + _KEYWORDS + r")[A-Za-z0-9_.-]*" + _SEP_RE2 + _DIGIT_VALUE_RE2,
+            # The name starts at a boundary and stays name-sized, so a keyword that happens
+            # to occur inside a random blob (ciphertext, base64) does not make it a name.
+            re.compile(
+                # keyword at the name's start, after _ . - or at a camelCase hump
+                r"(?<![A-Za-z0-9_.-])(?:[A-Za-z0-9_.-]{0,32}?(?:[_.-]|(?<=[a-z0-9])(?=[A-Z])))?"
+                rf"(?i:{_KEYWORDS})[A-Za-z0-9_.-]{{0,32}}{_SEP}(?P<value>{_GENERIC_VALUE}{{16,}})"
+            ),
+            _generic,
+            fallback=True,  # any specific format inside the value is that rule's to report
+        ),
     ),
-    Detector(
-        "credential-in-url",
-        r"(?i)[?&](?:access_token|token|api_key|apikey|key|auth|secret|sig|signature|password)="
-        r"|://[^/\s:@\"']+:[^/\s@\"']{6,}@",
-        re.compile(
+)
+PRIVATE_KEY = Rule(
+    "private-key",
+    "Private key block",
+    "secret",
+    "error",
+    "mandatory",
+    "Remove the key, rotate it, and keep it in Secrets Manager or a KMS-backed store.",
+    "Credentials never embedded in code or config",
+    detectors=(
+        Detector(
+            r"-----BEGIN [A-Z ]*PRIVATE KEY",
+            re.compile(
+                r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY(?: BLOCK)?-----"
+                r"""(?:\\[nr]|[\s"',])*(?:[A-Za-z-]+: [^\n]*(?:\\n|\n)+)*"""
+                r"(?P<value>[A-Za-z0-9+/=]{40,})"
+            ),
+            _private_key,
+            fixed_format=True,
+            multiline=True,
+        ),
+    ),
+)
+WEBHOOK_SIGNING_SECRET = Rule(
+    "webhook-signing-secret",
+    "Webhook signing secret (64 hex next to a signing keyword)",
+    "secret",
+    "error",
+    "mandatory",
+    "Store the signing secret in Secrets Manager (synap/<instance>/webhook-secret) and rotate it.",
+    "Webhook signing secrets kept in a secrets manager",
+    detectors=(
+        Detector(
+            r"(?i)(?:sign|webhook|hmac)[A-Za-z0-9_.-]*" + _SEP_RE2 + r"[0-9a-fA-F]{64}|whsec_",
+            re.compile(
+                r"(?i)(?:sign(?:ing)?|signature|webhook|hmac)[A-Za-z0-9_.-]*"
+                + _SEP
+                + r"(?P<value>[0-9a-fA-F]{64})(?![0-9a-zA-Z])"
+                r"|(?<![A-Za-z0-9_])(?P<whsec>whsec_[A-Za-z0-9+/=]{24,})"
+            ),
+            _hex_secret,
+        ),
+    ),
+)
+BEARER_TOKEN = Rule(
+    "bearer-token",
+    "Bearer token in a header, curl line or URL",
+    "secret",
+    "error",
+    "mandatory",
+    'Pass the token from an environment variable (-H "Authorization: Bearer $SYNAP_API_KEY").',
+    _NO_LITERAL,
+    detectors=(
+        Detector(
+            r"(?i)bearer[ \t]+[A-Za-z0-9\-._~+/]*[0-9]",
+            re.compile(r"(?i)(?<![A-Za-z0-9])bearer[ \t]+(?P<value>[A-Za-z0-9\-._~+/]{16,}=*)"),
+            _token,
+        ),
+    ),
+)
+CREDENTIAL_IN_URL = Rule(
+    "credential-in-url",
+    "Credential in a URL query string or user-info",
+    "secret",
+    "error",
+    "mandatory",
+    "Take the credential out of the URL; send it in a header read from the environment.",
+    _NO_LITERAL,
+    detectors=(
+        Detector(
             r"(?i)[?&](?:access_token|token|api_key|apikey|key|auth|secret|sig|signature|password)="
-            r"(?P<value>[^&\s\"'#<>]{16,})"
+            r"|://[^/\s:@\"']+:[^/\s@\"']{6,}@",
+            re.compile(
+                r"(?i)[?&](?:access_token|token|api_key|apikey|key|auth|secret|sig|signature|password)="
+                r"(?P<value>[^&\s\"'#<>]{16,})"
+            ),
+            _token,
         ),
-        _token,
-    ),
-    Detector(
-        "credential-in-url",
-        r"://[^/\s:@\"']+:[^/\s@\"']{6,}@",
-        re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@\"']+:(?P<value>[^/\s@\"']{6,})@[^\s/@]"),
-        _url_password,
-    ),
-    Detector(
-        "generic-secret-assignment",
-        # A validated value always holds a digit: code (`token = self.get_token()`) never
-        # becomes a candidate, which keeps the exact pass proportional to real hits.
-        r"(?i)(?:" + _KEYWORDS + r")[A-Za-z0-9_.-]*" + _SEP_RE2 + _DIGIT_VALUE_RE2,
-        # The name starts at a boundary and stays name-sized, so a keyword that happens
-        # to occur inside a random blob (ciphertext, base64) does not make it a name.
-        re.compile(
-            # keyword at the name's start, after _ . - or at a camelCase hump
-            r"(?<![A-Za-z0-9_.-])(?:[A-Za-z0-9_.-]{0,32}?(?:[_.-]|(?<=[a-z0-9])(?=[A-Z])))?"
-            rf"(?i:{_KEYWORDS})[A-Za-z0-9_.-]{{0,32}}{_SEP}(?P<value>{_GENERIC_VALUE}{{16,}})"
+        Detector(
+            r"://[^/\s:@\"']+:[^/\s@\"']{6,}@",
+            re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@\"']+:(?P<value>[^/\s@\"']{6,})@[^\s/@]"),
+            _url_password,
         ),
-        _generic,
     ),
+)
+
+#: The secret family, in catalogue order. When two matches overlap on a line the earlier
+#: detector wins; fallback detectors run last.
+SECRET_RULES: tuple[Rule, ...] = (
+    SYNAP_API_KEY,
+    AWS_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY,
+    GENERIC_SECRET_ASSIGNMENT,
+    PRIVATE_KEY,
+    WEBHOOK_SIGNING_SECRET,
+    BEARER_TOKEN,
+    CREDENTIAL_IN_URL,
 )

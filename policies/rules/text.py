@@ -14,20 +14,24 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Protocol
 
-from policies.rules.sdk import SDK_PREFILTER, check_setting, find_settings, has_timeout
-from policies.rules.secrets import DETECTORS, Detector, inside_reference, value_of
+from policies.rules.model import Detector, Rule
+from policies.rules.sdk import (
+    SDK_PREFILTER,
+    SDK_TIMEOUTS,
+    SETTING_RULES,
+    check_setting,
+    find_settings,
+    has_timeout,
+)
+from policies.rules.secrets import SECRET_RULES, inside_reference, value_of
 
-__all__ = ["MAX_WINDOW", "TextEngine", "TextMatch", "default_engine", "engine_name", "scan_bytes"]
+__all__ = ["MAX_WINDOW", "TextEngine", "TextMatch", "default_engine", "scan_bytes"]
 
 #: Bytes of a (possibly huge, single-line) line looked at around one candidate.
 MAX_WINDOW = 4096
 #: Bytes after a candidate line the detectors may read (private-key bodies).
 _LOOKAHEAD = 512
 _SYNAP_MARKERS = (b"synap", b"Synap", b"SYNAP")
-#: Rules whose format is unambiguous: never a reference, whatever surrounds them.
-_FIXED_FORMAT = frozenset({"synap-api-key", "aws-access-key-id", "private-key"})
-#: Rules whose match may continue past the candidate line (a PEM body).
-_MULTILINE = frozenset({"private-key"})
 
 
 class _Matcher(Protocol):
@@ -51,7 +55,9 @@ def _compile(patterns: Iterable[str]) -> tuple[_Matcher, str]:
     parts = [f"(?i:{p[4:]})" if p.startswith("(?i)") else f"(?:{p})" for p in patterns]
     source = "|".join(parts).encode()
     try:
-        import re2  # google-re2: linear-time, multi-pattern, ~10x Python's re here
+        # google-re2 (optional): linear-time, multi-pattern, ~10x Python's re here; imported
+        # when the first engine is built, not when the package is.
+        import re2
 
         options = re2.Options()
         options.max_mem = 64 << 20
@@ -71,10 +77,23 @@ class _Window:
 class TextEngine:
     """Detect secrets (and SDK settings) in bytes. Build once, scan many buffers."""
 
-    def __init__(self, detectors: tuple[Detector, ...] = DETECTORS) -> None:
-        self.detectors = detectors
+    def __init__(self, rules: tuple[Rule, ...] = SECRET_RULES) -> None:
+        #: (rule id, detector) in priority order: catalogue order, fallback detectors last.
+        self.detectors: tuple[tuple[str, Detector], ...] = tuple(
+            sorted(
+                ((rule.id, d) for rule in rules for d in rule.detectors),
+                key=lambda pair: pair[1].fallback,
+            )
+        )
         # One automaton for every rule, SDK settings included: one pass per buffer.
-        self._matcher, self.backend = _compile([*(d.prefilter for d in detectors), SDK_PREFILTER])
+        prefilters = [d.prefilter for _, d in self.detectors]
+        self._matcher, self.backend = _compile([*prefilters, SDK_PREFILTER])
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        """Every rule id a scan can report: the detectors' and the SDK settings' rules."""
+        settings = [rule.id for rule in SETTING_RULES.values()]
+        return tuple(dict.fromkeys([*(i for i, _ in self.detectors), *settings, SDK_TIMEOUTS.id]))
 
     def scan(self, data: bytes, *, whole_file: bool = True) -> list[TextMatch]:
         """All matches in ``data``, in line order. ``whole_file`` enables file-level rules."""
@@ -98,7 +117,7 @@ class TextEngine:
         ):
             found.append(
                 TextMatch(
-                    "sdk-timeouts",
+                    SDK_TIMEOUTS.id,
                     first_setting.line,
                     first_setting.column,
                     "",
@@ -132,9 +151,9 @@ class TextEngine:
     def _secret_window(self, data: bytes, w: _Window, text: str) -> Iterator[TextMatch]:
         extended = ""
         taken: list[tuple[int, int]] = []
-        for detector in self.detectors:
+        for rule_id, detector in self.detectors:
             searched = text
-            if detector.rule_id in _MULTILINE:
+            if detector.multiline:
                 # only these read past the line; the others never pay for the lookahead
                 extended = extended or text + data[w.end : w.end + _LOOKAHEAD].decode(
                     "utf-8", errors="replace"
@@ -148,18 +167,18 @@ class TextEngine:
                     continue
                 if not detector.validate(value, searched[end : end + 2]):
                     continue
-                if detector.rule_id not in _FIXED_FORMAT and inside_reference(searched, m.start()):
+                if not detector.fixed_format and inside_reference(searched, m.start()):
                     continue
                 taken.append((start, end))
                 column = start if start < len(text) else m.start()  # a key body on later lines
-                yield TextMatch(detector.rule_id, w.line, w.column_base + column + 1, value, text)
+                yield TextMatch(rule_id, w.line, w.column_base + column + 1, value, text)
 
     @staticmethod
     def _settings(w: _Window, text: str) -> Iterator[tuple[TextMatch, bool]]:
         """(match, is a violation) for each SDK setting in the window."""
         for key, value, col in find_settings(text):
             violation = check_setting(key, value)
-            rule_id = violation.rule_id if violation else "sdk-timeouts"
+            rule_id = violation.rule_id if violation else SDK_TIMEOUTS.id
             detail = violation.message if violation else ""
             yield (
                 TextMatch(rule_id, w.line, w.column_base + col + 1, value, text, detail),
@@ -171,11 +190,6 @@ class TextEngine:
 def default_engine() -> TextEngine:
     """The shared engine, compiled on first use (not at import)."""
     return TextEngine()
-
-
-def engine_name() -> str:
-    """``re2`` or ``re``: which automaton the default engine runs on."""
-    return default_engine().backend
 
 
 def scan_bytes(data: bytes, *, whole_file: bool = True) -> list[TextMatch]:

@@ -102,7 +102,7 @@ def test_unknown_values_in_a_preview_neither_skip_nor_fail_the_resource() -> Non
     """GIVEN a preview where the grace and the KMS key are computed later (unknown)."""
     from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
-    from policies.rules.resources import is_unknown
+    from policies.rules.resource_model import is_unknown
 
     key = generate_key()
     props = {

@@ -9,16 +9,12 @@ from typing import Any
 import pytest
 
 from policies.rules.catalog import resolve_enforcement
-from policies.rules.resources import (
-    Resource,
-    check_embedded_keys,
-    check_grace,
-    check_iam,
-    check_kms,
-    check_rotation,
-    check_rotation_rules,
-    check_sdk_inputs,
-)
+from policies.rules.embedded import check_embedded_keys
+from policies.rules.iam import check_iam
+from policies.rules.kms import check_kms
+from policies.rules.resource_model import Resource
+from policies.rules.rotation import check_grace, check_rotation, check_rotation_rules
+from policies.rules.sdk import check_sdk_inputs
 from policies.stack import check_resources, parse_resources
 
 from .helpers import aws_key_id, broken_export, clean_export, generate_key

@@ -28,7 +28,7 @@ def test_exception_tree() -> None:
 
 def test_importing_policies_loads_no_pulumi() -> None:
     code = (
-        "import sys, policies, policies.cli, policies.rules.resources;"
+        "import sys, policies, policies.cli, policies.rules.catalog;"
         "print(','.join(m for m in ('pulumi', 'pulumi_policy', 'pulumi_aws') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
