@@ -1,4 +1,4 @@
-"""Deployers: make consumers pick up a new key ("deploy" step of DESIGN.md).
+"""Deployers: make consumers pick up a new key ("deploy" step of docs/architecture.md).
 
 Configured per secret in ``SYNAP_DEPLOYERS`` (validated against ``contract.DEPLOYERS_SCHEMA``)::
 

@@ -1,6 +1,6 @@
 """A local Synap emulator: a real HTTP server on 127.0.0.1 with SQLite state.
 
-It implements the key-management contract of DESIGN.md so that tests, the demo
+It implements the key-management contract of docs/architecture.md so that tests, the demo
 and the benchmarks talk HTTP to something that behaves like the service, and
 it can be told to fail (``POST /_emulator/faults``). Start it with
 ``synap-rotation emulator --port 0 --state FILE`` or, in-process::

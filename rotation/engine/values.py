@@ -1,4 +1,4 @@
-"""The JSON values the engine reads and writes (DESIGN.md, "Rotation engine").
+"""The JSON values the engine reads and writes (docs/architecture.md, "Secret values").
 
 API-key secret: ``{"api_key", "key_id", "instance_id", "label", "created_at"}``.
 Admin secret: ``{"admin_key"}``. Parsing never echoes a value into an error message.

@@ -205,7 +205,7 @@ class World:
     def consumer_uses(self, api_key: str) -> None:
         assert self.emu.store.authenticate(self.instance_id, api_key, touch=True)
 
-    # -- invariants (DESIGN.md) --------------------------------------------------------
+    # -- invariants (docs/architecture.md) ---------------------------------------------
 
     def observe(self) -> None:
         """Record the key AWSCURRENT holds now (invariant 2 needs the history)."""

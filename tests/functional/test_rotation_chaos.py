@@ -1,4 +1,4 @@
-"""Reliability: the six invariants of DESIGN.md under every fault at every call.
+"""Reliability: the six invariants of docs/architecture.md under every fault at every call.
 
 - each fault kind at each call index of a rotation, and a crash between any two calls
   followed by the service's retry of the same step (exhaustive, deterministic);
