@@ -1,5 +1,5 @@
 """``synap-rotation`` engine commands as an operator runs them: subprocesses against a
-moto server and the emulator on 127.0.0.1 (the README's "Rotating a key locally")."""
+moto server and the emulator on 127.0.0.1 (docs/cli.md, "Rotating a key locally")."""
 
 from __future__ import annotations
 
