@@ -21,7 +21,7 @@ from policies.rules.catalog import RULES, resolve_enforcement
 from policies.rules.model import Enforcement
 from policies.scanner import DEFAULT_MAX_FILE_SIZE, ScanResult, scan_diff, scan_paths
 from policies.stack import Source, check_resources, load_resources
-from rotation.cli_runner import ExitCode, run_app
+from rotation.cli.output import ExitCode, run_app
 
 __all__ = ["ExitCode", "app", "main"]
 

@@ -1,6 +1,7 @@
 """`make package`: build the rotation Lambda zip, reproducibly, into build/rotation-lambda.zip.
 
-The zip holds `rotation/` (without the emulator, the CLI and `__main__`) and the closure
+The zip holds `rotation/` (without the `rotation.emulator` and `rotation.cli` packages and
+`__main__`) and the closure
 of its light runtime dependencies (httpx, jsonschema), never boto3
 and friends (the Lambda runtime has them) nor pulumi, typer, rich or moto.
 
@@ -51,15 +52,11 @@ EXCLUDED_DISTS = frozenset(
         "moto",
     )
 )
-#: Local-only modules: ``python -m rotation`` and the CLI (typer and rich are not in the zip).
-EXCLUDED_MODULES = (
-    "rotation/__main__.py",
-    "rotation/cli.py",
-    "rotation/cli_rotation.py",
-    "rotation/cli_runner.py",
-)
-#: Local-only packages, left out whole: the emulator.
-EXCLUDED_PACKAGES = ("rotation/emulator",)
+#: Local-only: ``python -m rotation`` (the CLI's entry point).
+EXCLUDED_MODULES = ("rotation/__main__.py",)
+#: Local-only packages, left out whole: the emulator and the CLI (typer and rich are not in
+#: the zip).
+EXCLUDED_PACKAGES = ("rotation/emulator", "rotation/cli")
 LAMBDA_ENV = {
     "python_version": "3.12",
     "python_full_version": "3.12.0",

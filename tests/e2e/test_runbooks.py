@@ -194,7 +194,7 @@ def test_every_runbook_command_runs(stack: LocalStack, page: Path, tmp_path: Pat
 def check_aws_only(block: Block) -> None:
     syntax = subprocess.run(["bash", "-n", "-c", block.body], capture_output=True, text=True)
     assert syntax.returncode == 0, syntax.stderr
-    from rotation.cli import app
+    from rotation.cli.app import app
 
     commands = {c.name or c.callback.__name__.replace("_", "-") for c in app.registered_commands}  # type: ignore[union-attr]
     for line in block.body.splitlines():

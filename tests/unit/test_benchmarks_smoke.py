@@ -159,4 +159,5 @@ def test_coldstart_probe_runs_the_handler_from_the_zip_without_the_cli_stack(
     assert result["forbidden"] == []
     assert (path[0] / "rotation" / "handler.py").exists()
     assert not (path[0] / "rotation" / "cli.py").exists()
+    assert not (path[0] / "rotation" / "cli").exists()
     assert not (path[0] / "rotation" / "emulator").exists()
