@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=python3.11)")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[infra,policy,dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[cli,infra,policy,dev]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 

@@ -1,4 +1,4 @@
-"""boto3 adapters: Secrets Manager, EventBridge Scheduler and CloudWatch metrics.
+"""boto3 adapters: the clients, Secrets Manager and CloudWatch metrics (Scheduler: ``scheduler``).
 
 Clients are built lazily from one boto3 session, so importing this module costs no
 client and the Lambda pays only for what an action uses. Endpoints come from boto3's
@@ -9,12 +9,10 @@ own ``AWS_ENDPOINT_URL``, so the same code talks to AWS and to a moto server.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from rotation.contract import ROTATION_METRICS, ROTATION_NAMESPACE, SECRET_DIMENSION
@@ -24,7 +22,6 @@ from rotation.exceptions import AwsError
 __all__ = [
     "AwsClients",
     "Metrics",
-    "Scheduler",
     "SecretsStore",
     "aws_errors",
 ]
@@ -290,83 +287,6 @@ def _meta(data: Mapping[str, Any]) -> SecretMeta:
     )
 
 
-class Scheduler:
-    """One-time EventBridge Scheduler schedules that invoke the rotation Lambda."""
-
-    def __init__(
-        self, clients: AwsClients, *, group: str, target_arn: str | None, role_arn: str | None
-    ) -> None:
-        self._clients = clients
-        self.group = group
-        self.target_arn = target_arn
-        self.role_arn = role_arn
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.target_arn and self.role_arn)
-
-    def once(self, name: str, at: float, payload: Mapping[str, Any]) -> bool:
-        """Create or move a one-time schedule ``at(...)`` that deletes itself after it runs.
-
-        Returns False when no target is configured (local runs): the sweep covers it.
-        """
-        if not self.enabled:
-            return False
-        from botocore.exceptions import ClientError
-
-        sc = self._clients.client("scheduler")
-        when = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-        kwargs: dict[str, Any] = {
-            "Name": name,
-            "GroupName": self.group,
-            "ScheduleExpression": f"at({when})",
-            "ScheduleExpressionTimezone": "UTC",
-            "FlexibleTimeWindow": {"Mode": "OFF"},
-            "ActionAfterCompletion": "DELETE",
-            "Target": {
-                "Arn": self.target_arn,
-                "RoleArn": self.role_arn,
-                "Input": json.dumps(dict(payload), sort_keys=True),
-            },
-        }
-        with aws_errors(f"CreateSchedule {name}"):
-            try:
-                sc.create_schedule(**kwargs)
-            except ClientError as exc:
-                # A retried step finds its own schedule: move it rather than fail.
-                if exc.response.get("Error", {}).get("Code") != "ConflictException":
-                    raise
-                sc.update_schedule(**kwargs)
-        return True
-
-    def cancel(self, name: str) -> bool:
-        """Delete a schedule; False if there was none."""
-        if not self.enabled:
-            return False
-        from botocore.exceptions import ClientError
-
-        with aws_errors(f"DeleteSchedule {name}"):
-            try:
-                self._clients.client("scheduler").delete_schedule(Name=name, GroupName=self.group)
-            except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
-                    return False
-                raise
-        return True
-
-    def pending(self, prefix: str) -> list[str]:
-        """Names of schedules in the group starting with ``prefix``."""
-        if not self.enabled:
-            return []
-        names: list[str] = []
-        with aws_errors("ListSchedules"):
-            pages = self._clients.client("scheduler").get_paginator("list_schedules")
-            for page in pages.paginate(GroupName=self.group, NamePrefix=prefix):
-                names.extend(s["Name"] for s in page.get("Schedules", []))
-        return names
-
-
-#: PutMetricData accepts up to 1,000 metric data points per call.
 _METRIC_BATCH = 1000
 
 

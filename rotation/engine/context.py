@@ -17,10 +17,11 @@ from typing import Any
 
 from rotation.contract import KIND_TAG
 from rotation.deployers import Deployer, build
-from rotation.engine.aws import AwsClients, Metrics, Scheduler, SecretsStore
+from rotation.engine.aws import AwsClients, Metrics, SecretsStore
 from rotation.engine.config import Config, deployers_for
 from rotation.engine.decide import CURRENT, PENDING, stage_holder
 from rotation.engine.model import SecretMeta
+from rotation.engine.scheduler import Scheduler
 from rotation.engine.strategies.base import Credential, SecretStrategy
 from rotation.engine.strategies.registry import DEFAULT_KIND, registered
 from rotation.engine.values import parse_admin_key
