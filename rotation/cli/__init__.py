@@ -7,21 +7,32 @@ Modules: ``app`` (the typer app, ``main``), ``output`` (printing, exit codes, th
 
 from __future__ import annotations
 
+import importlib
 import sys
 
-__all__ = ["main"]
+__all__ = ["main", "run_console"]
 
-_CLI_DEPENDENCIES = frozenset({"typer", "click", "rich"})
-_MISSING_EXTRA = "synap-rotation: error: the CLI needs the extra: pip install 'synap-keyops[cli]'"
+#: What the ``cli`` extra installs; a slim install (the consumer library alone) lacks it.
+_CLI_DEPENDENCIES = frozenset(
+    {"typer", "click", "rich", "yaml", "jsonschema", "pathspec", "re2", "pulumi_policy"}
+)
+
+
+def run_console(module: str, prog: str) -> None:
+    """Run ``module.main()``; without the ``cli`` extra, one line and exit 2, no traceback."""
+    try:
+        entry = importlib.import_module(module).main
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in _CLI_DEPENDENCIES:
+            raise
+        print(
+            f"{prog}: error: the command line needs the extra: pip install 'synap-keyops[cli]'",
+            file=sys.stderr,
+        )
+        sys.exit(2)
+    entry()
 
 
 def main() -> None:
     """Console-script entry point (``synap-rotation``, ``python -m rotation``)."""
-    try:
-        from rotation.cli.app import main as run
-    except ModuleNotFoundError as exc:
-        if (exc.name or "").split(".")[0] not in _CLI_DEPENDENCIES:
-            raise
-        print(_MISSING_EXTRA, file=sys.stderr)
-        sys.exit(2)
-    run()
+    run_console("rotation.cli.app", "synap-rotation")

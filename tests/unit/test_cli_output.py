@@ -80,12 +80,22 @@ def test_a_usage_error_never_echoes_a_key_typed_as_an_argument(
     assert KEY not in err
 
 
-def test_without_typer_the_entry_point_says_which_extra_to_install() -> None:
-    code = "import sys; sys.modules['typer'] = None\nfrom rotation.cli import main; main()"
+@pytest.mark.parametrize(
+    ("entry", "prog", "missing"),
+    [
+        ("rotation.cli", "synap-rotation", "typer"),
+        ("policies.console", "synap-policy", "typer"),
+        ("policies.console", "synap-policy", "yaml"),
+    ],
+)
+def test_without_the_cli_extra_each_entry_point_says_which_extra_to_install(
+    entry: str, prog: str, missing: str
+) -> None:
+    code = f"import sys; sys.modules[{missing!r}] = None\nfrom {entry} import main; main()"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
     )
     assert out.returncode == 2
     assert out.stderr == (
-        "synap-rotation: error: the CLI needs the extra: pip install 'synap-keyops[cli]'\n"
+        f"{prog}: error: the command line needs the extra: pip install 'synap-keyops[cli]'\n"
     )
