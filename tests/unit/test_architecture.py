@@ -180,7 +180,11 @@ def test_the_import_direction_holds(package: str, forbidden: tuple[str, ...]) ->
 def test_only_the_command_lines_import_the_cli_package() -> None:
     bad = []
     for module, targets in _graph().items():
-        if module.startswith("rotation.cli") or module in ("policies.cli", "policies.console", "rotation.__main__"):
+        if module.startswith("rotation.cli") or module in (
+            "policies.cli",
+            "policies.console",
+            "rotation.__main__",
+        ):
             continue
         bad += [f"{module} -> {t}" for t in targets if t.startswith("rotation.cli")]
     assert bad == []
