@@ -53,6 +53,7 @@ def _app(error: Exception) -> typer.Typer:
         (ValueError(f"bad {KEY}"), 1, f"prog: error: bad {redact(KEY)}"),
         (KeyError("x"), 3, "prog: unexpected error: KeyError"),
     ],
+    ids=["library-error", "unexpected"],
 )
 def test_run_app_maps_errors_to_one_redacted_line_and_a_code(
     monkeypatch: pytest.MonkeyPatch,
