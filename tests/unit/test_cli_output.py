@@ -87,6 +87,7 @@ def test_a_usage_error_never_echoes_a_key_typed_as_an_argument(
         ("rotation.cli", "synap-rotation", "typer"),
         ("policies.console", "synap-policy", "typer"),
         ("policies.console", "synap-policy", "yaml"),
+        ("policies.console", "synap-policy", "pathspec"),
     ],
 )
 def test_without_the_cli_extra_each_entry_point_says_which_extra_to_install(
