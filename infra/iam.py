@@ -19,6 +19,7 @@ __all__ = [
     "AwsScope",
     "assume_role_policy",
     "instance_policy",
+    "key_policy",
     "scheduler_invoke_policy",
     "secret_arn_pattern",
     "service_policy",
@@ -184,3 +185,21 @@ def scheduler_invoke_policy(function_arn: str, dlq_arn: str) -> Policy:
         _statement("InvokeRotation", ["lambda:InvokeFunction"], [function_arn]),
         _statement("DeadLetters", ["sqs:SendMessage"], [dlq_arn]),
     )
+
+
+def key_policy(scope: AwsScope) -> Policy:
+    """The KMS key policy: the account administers the key, roles use it through IAM."""
+    root = f"arn:{scope.partition}:iam::{scope.account}:root"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                # Delegates to IAM: roles get key access only through their own policies.
+                "Sid": "AccountAdministers",
+                "Effect": "Allow",
+                "Principal": {"AWS": root},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }

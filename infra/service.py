@@ -16,7 +16,6 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -136,7 +135,7 @@ class RotationService(pulumi.ComponentResource):
             deletion_window_in_days=30,
             # A multi-Region key lets replica secrets use the same key material elsewhere.
             multi_region=bool(replica_regions),
-            policy=site.scope.apply(lambda s: json.dumps(_key_policy(s))),
+            policy=site.scope.apply(lambda s: json.dumps(iam.key_policy(s))),
             tags=site.tags,
             opts=site.child,
         )
@@ -373,23 +372,6 @@ class RotationService(pulumi.ComponentResource):
             tags=site.tags,
             opts=site.child,
         )
-
-
-def _key_policy(scope: iam.AwsScope) -> dict[str, Any]:
-    root = f"arn:{scope.partition}:iam::{scope.account}:root"
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                # Delegates to IAM: roles get key access only through their own policies.
-                "Sid": "AccountAdministers",
-                "Effect": "Allow",
-                "Principal": {"AWS": root},
-                "Action": "kms:*",
-                "Resource": "*",
-            }
-        ],
-    }
 
 
 def _file_sha256(path: str) -> str | None:
