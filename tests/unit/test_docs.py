@@ -81,3 +81,15 @@ def test_no_tracked_file_points_outside_the_repository() -> None:
         if TEAM_FOLDER in text:
             offenders.append(name)
     assert offenders == [], f"mention {TEAM_FOLDER}, which users never see: {offenders}"
+
+
+def test_the_rule_catalogue_page_lists_exactly_the_rules_of_the_catalogue() -> None:
+    # docs/rules.md is written by hand: it may word a rule its own way, but it lists every
+    # rule the code defines, with its severity and default enforcement, and no other.
+    from policies.rules import RULES
+
+    page = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([a-z0-9-]+)` \| \w+ \| (\w+) \| (\w+) \|", page, flags=re.M)
+    documented = {rule_id: (severity, default) for rule_id, severity, default in rows}
+    defined = {r.id: (r.severity, r.enforcement) for r in RULES.values()}
+    assert documented == defined
