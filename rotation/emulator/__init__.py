@@ -11,7 +11,9 @@ it can be told to fail (``POST /_emulator/faults``). Start it with
 Modules: ``server`` (the HTTP thread and the seeded credentials), ``routes`` and
 ``memory_routes`` (HTTP: the route table, request parsing, auth, answers), ``store`` (keys
 in SQLite) and ``memory_store`` (memories, webhooks, latency; in memory), ``faults``
-(injected failures), ``errors`` (the error answer). Not part of the Lambda zip.
+(injected failures), ``errors`` (the error answer), ``host`` (what the routes see of the
+server: its type and the state protocol, so routes and server never import each other).
+Not part of the Lambda zip.
 """
 
 from __future__ import annotations

@@ -28,10 +28,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from rotation.emulator.errors import HttpError
+from rotation.emulator.host import EmulatorHTTPServer
 from rotation.emulator.memory_store import LATENCY_OPS, MEMORY_MODES, WebhookConfig
-
-if TYPE_CHECKING:
-    from rotation.emulator.server import EmulatorHTTPServer
 
 __all__ = ["SIGNATURE_HEADER", "MemoryRoutes", "memory_routes"]
 

@@ -28,14 +28,12 @@ import uuid
 from dataclasses import asdict, dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rotation.emulator.errors import HttpError
 from rotation.emulator.faults import Fault, FaultError, parse_fault
+from rotation.emulator.host import EmulatorHTTPServer
 from rotation.emulator.memory_routes import MemoryRoutes, memory_routes
-
-if TYPE_CHECKING:
-    from rotation.emulator.server import EmulatorHTTPServer
 
 __all__ = ["CORRELATION_HEADER", "MAX_BODY", "ROUTES", "Handler", "Route"]
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 from rotation.emulator.faults import FaultTable
+from rotation.emulator.host import EmulatorHTTPServer, SeedInfo
 from rotation.emulator.memory_store import MemoryState
 from rotation.emulator.routes import Handler
 from rotation.emulator.store import EmulatorStore
@@ -18,32 +16,6 @@ from rotation.emulator.store import EmulatorStore
 __all__ = ["SEED_LABEL", "EmulatorHTTPServer", "EmulatorServer", "SeedInfo"]
 
 SEED_LABEL = "seed"
-
-
-@dataclass(frozen=True)
-class SeedInfo:
-    """What the ready line prints: where the emulator is and the seeded credentials."""
-
-    url: str
-    admin_key: str
-    instance_id: str
-    api_key: str | None
-    key_id: str
-
-
-class EmulatorHTTPServer(ThreadingHTTPServer):
-    """A thread per connection; each handler reaches the state through ``emulator``."""
-
-    daemon_threads = True
-    allow_reuse_address = True
-    emulator: EmulatorServer
-
-    def get_request(self) -> tuple[socket.socket, tuple[str, int]]:
-        conn, addr = super().get_request()
-        # Headers and body go out in two writes; without TCP_NODELAY, Nagle plus delayed ACKs
-        # stall every keep-alive response by ~40 ms.
-        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return conn, addr
 
 
 class EmulatorServer:
