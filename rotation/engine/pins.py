@@ -58,6 +58,21 @@ def pin(engine: Engine, meta: SecretMeta, version_id: str, at: float) -> str:
     return stage
 
 
+def _pinned_key(engine: Engine, meta: SecretMeta, version_id: str, stage: str) -> Credential | None:
+    """The key a pinned version holds; None (logged) when its value is not a key, e.g. an
+    empty version the service made: there is nothing to revoke."""
+    try:
+        return engine.pinned_credential(meta, version_id, stage)
+    except SecretValueError as exc:
+        log.warning(
+            "pinned version %s holds no key to revoke: %s",
+            version_id,
+            exc.message,
+            extra={"error_correlation_id": exc.correlation_id},
+        )
+        return None
+
+
 def schedule_revokes(engine: Engine, meta: SecretMeta, *, only: str | None = None) -> int:
     """Make sure pinned versions have their one-time revoke schedule (idempotent)."""
     count = 0
@@ -66,16 +81,8 @@ def schedule_revokes(engine: Engine, meta: SecretMeta, *, only: str | None = Non
             continue
         if only is not None and version_id != only:
             continue
-        try:
-            cred = engine.pinned_credential(meta, version_id, stage)
-        except SecretValueError as exc:
-            # e.g. an empty version the service made: there is no key to revoke
-            log.warning(
-                "version %s has no key to revoke: %s",
-                version_id,
-                exc.message,
-                extra={"error_correlation_id": exc.correlation_id},
-            )
+        cred = _pinned_key(engine, meta, version_id, stage)
+        if cred is None:
             continue
         payload = revoke_event(meta.arn, cred.key_id)
         if engine.scheduler.once(revoke_schedule_name(cred.key_id), at, payload):
@@ -96,15 +103,8 @@ def holdings(engine: Engine, meta: SecretMeta) -> list[Holding]:
     for version_id, stages in meta.versions.items():
         if version_id in pinned:
             stage, at = pinned[version_id]
-            try:
-                cred = engine.pinned_credential(meta, version_id, stage)
-            except SecretValueError as exc:
-                log.warning(
-                    "pinned version %s holds no key: %s",
-                    version_id,
-                    exc.message,
-                    extra={"error_correlation_id": exc.correlation_id},
-                )
+            cred = _pinned_key(engine, meta, version_id, stage)
+            if cred is None:
                 continue
             out.append(Holding(version_id, tuple(stages), cred, at, stage))
             continue
